@@ -1,0 +1,66 @@
+// Vigil's configuration after loading: one YAML file (`--config` / VIGIL_CONFIG) plus
+// environment overrides, validated once, defaults merged once, secrets resolved from the
+// environment or a file. Durations are milliseconds here (the YAML accepts "10s", "500ms").
+import type { SourceDefinition } from '../checks/types.ts';
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Express `trust proxy` setting; decides `req.ip` and whether cookies are Secure. */
+  readonly trustProxy: boolean;
+  /** Time in-flight requests get to finish on SIGTERM/SIGINT before sockets are destroyed. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface StoreConfig {
+  /** PostgreSQL URL for Vigil's own data; absent means the embedded PGlite store. */
+  readonly url: string | undefined;
+  /** Where the embedded store keeps its files. */
+  readonly dataDir: string;
+}
+
+export interface JwtConfig {
+  /** HS256 shared secret; exactly one of `secret` and `jwksUrl` is set. */
+  readonly secret: string | undefined;
+  readonly jwksUrl: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  /** Claim that holds the Vigil role (viewer/operator/admin/owner). */
+  readonly roleClaim: string;
+}
+
+export interface AuthConfig {
+  readonly jwt: JwtConfig | undefined;
+  /** Hasura-style admin secret for X-Hasura-Admin-Secret; absent disables that scheme. */
+  readonly hasuraAdminSecret: string | undefined;
+  readonly session: {
+    readonly ttlMs: number;
+    readonly idleTimeoutMs: number;
+    /** Name of a `redis` source whose server keeps sessions; absent keeps them in the store. */
+    readonly redisSource: string | undefined;
+  };
+  /** Failed attempts from one client address within `windowMs` before it is throttled. */
+  readonly throttle: { readonly maxFailures: number; readonly windowMs: number };
+}
+
+/**
+ * Which sources each documented API family reports, by source name. The families' own
+ * sections are parsed by their modules; the loader keeps them as plain data here.
+ */
+export type FamiliesConfig = Readonly<Record<string, unknown>>;
+
+export interface VigilConfig {
+  readonly server: ServerConfig;
+  readonly store: StoreConfig;
+  readonly auth: AuthConfig;
+  readonly sources: readonly SourceDefinition[];
+  /**
+   * Sources the loader could not accept (unknown kind, unparseable URL, missing secret):
+   * they are reported as `failed` with `reason`, and everything else still starts.
+   */
+  readonly invalidSources: readonly { readonly definition: SourceDefinition; readonly reason: string }[];
+  readonly families: FamiliesConfig;
+  readonly log: { readonly level: string };
+}
