@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { GetAdminHealthData, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedResponses, GetHealthResponses, GetHealthStatusData, GetHealthStatusResponses, GetHealthzData, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesResponses, GetPublicHealthData, GetPublicHealthResponses, GetSftpgoStatsData, GetSftpgoStatsResponses, LoginData, LoginResponses, LogoutData, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckResponses } from './types.gen.js';
+import type { GetAdminHealthData, GetAdminHealthErrors, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyErrors, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedErrors, GetHealthDetailedResponses, GetHealthErrors, GetHealthResponses, GetHealthStatusData, GetHealthStatusErrors, GetHealthStatusResponses, GetHealthzData, GetHealthzErrors, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesErrors, GetHealthzSourcesResponses, GetLivezData, GetLivezErrors, GetLivezResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPublicHealthData, GetPublicHealthErrors, GetPublicHealthResponses, GetReadyzData, GetReadyzErrors, GetReadyzResponses, GetSftpgoStatsData, GetSftpgoStatsErrors, GetSftpgoStatsResponses, GetSystemHealthCheckData, GetSystemHealthCheckErrors, GetSystemHealthCheckResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckErrors, PostSystemHealthCheckResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,61 +19,559 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * System health check (stub, to be completed)
+ * System health check (GET form)
+ *
+ * The document's `curl -X GET` example, served as documented: the same check as
+ * `POST /api/v1/system-health-check` without a body. The admin key comes as
+ * `Authorization: Bearer <key>`; the user's credential for the `Session` check is the
+ * `psession` cookie or the `X-API-Key` header (neither presented: `Session` is `FAILED`
+ * with code 6). Check values, codes and status codes are those of the `POST` form:
+ * 200 when no check is `FAILED` and an admin user exists, 403 with code 1 for a missing,
+ * invalid or insufficient admin key (the document has no 401), 503 with codes 2-10.
+ *
  */
-export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<PostSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).post<PostSystemHealthCheckResponses, unknown, ThrowOnError>({ url: '/api/v1/system-health-check', ...options });
+export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<GetSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).get<GetSystemHealthCheckResponses, GetSystemHealthCheckErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/system-health-check',
+    ...options
+});
 
 /**
- * Basic health (stub, to be completed)
+ * System health check
+ *
+ * Performs a health check on the system's components: MySQL, Elasticsearch, RabbitMQ,
+ * Redis, the caller's session, and the SystemContainer, AdminFrontend and UserFrontend
+ * HTTP targets. Requires an admin API key.
+ *
+ * Vigil answers from the last background probe of each component; the request never
+ * waits on a dependency.
+ *
+ * **How Vigil resolves the document's contradictions**
+ *
+ * - *Method.* The document shows a `POST` badge but a `curl -X GET` example without a
+ * body. Vigil serves both: this `POST` with the documented JSON body, and
+ * `GET /api/v1/system-health-check` (operation `getSystemHealthCheck`) without a body,
+ * which reads the same credentials from headers and the cookie. Both answer the same way.
+ * - *Admin key.* The admin API key is accepted as `Authorization: Bearer <key>` (the
+ * document's example) or as `AdminAPIKey` in the body, so every body field is optional
+ * in the schema.
+ * - *Authentication failure.* The document lists code 1 ("Authentication failed. Invalid
+ * admin API key.") among the 503 codes but its status table answers authentication
+ * failure with 403 and documents no 401. Vigil answers a missing, invalid or
+ * insufficient admin key with **403** and `{"Errors": [{"Code": 1, ...}]}`; a 503 never
+ * carries code 1.
+ * - *Session.* The document marks both `SessionID` and `APIKey` as required and says
+ * "either SessionID or APIKey must be provided". The `Session` check is about the
+ * caller's user credential: the session is `SessionID` from the body, else the
+ * `psession` cookie; the API key is `APIKey` from the body, else the `X-API-Key`
+ * header. `Session` is `OK` when at least one of them is presented and every one
+ * presented is active (a session that exists and has not expired or been logged out; an
+ * API key that exists and is neither revoked nor expired). When **neither** is
+ * presented, `Session` is `FAILED` with code 6 ("Session is not active."), as the
+ * document requires one of them.
+ * - *No admin user.* Code 2 ("There is no registered admin user.") is reported when no
+ * user with the `admin` or `owner` role exists. In Vigil an admin API key can exist
+ * without any admin user (keys are created from the command line), so a request
+ * authenticated by an admin key can still get code 2: nobody could log in to the admin
+ * frontend. Code 2 has no entry in `Checks`.
+ * - *Codes the document lacks.* MySQL and the three HTTP components have no code in the
+ * document; Vigil adds 7 (MySQL), 8 (SystemContainer), 9 (AdminFrontend),
+ * 10 (UserFrontend), plus 11 (bad request) and 12 (internal error). Codes 1-6 keep the
+ * document's meaning and message.
+ *
+ * **Check values** (`Checks`): `OK` when the last probe succeeded; `DEGRADED` when it
+ * succeeded but the component reports a degraded state (Elasticsearch cluster `yellow`);
+ * `FAILED` when it failed, timed out, cannot run as configured, or has not completed yet;
+ * `NOT_CONFIGURED` when the configuration (`families.system`) maps no source to the
+ * component. Only `FAILED` makes the answer 503; `DEGRADED` and `NOT_CONFIGURED` do not.
+ *
+ * **Status codes**: 200 when no check is `FAILED` and an admin user exists; 503 otherwise,
+ * with one entry in `Errors` per failure (ordered by code) and, as Vigil's addition, the
+ * same `Checks` object.
+ *
  */
-export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
+export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<PostSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).post<PostSystemHealthCheckResponses, PostSystemHealthCheckErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/system-health-check',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options?.headers
+    }
+});
 
 /**
- * Detailed health (stub)
+ * Basic server health (public, for load balancers)
+ *
+ * Returns basic server health status — used by load balancers and monitoring.
+ * Auth: public. Scope: system-level.
+ *
+ * **Status rules** (the document's table, applied to the sources listed in
+ * `families.health.services`, or to every configured dependency source when that key is
+ * absent):
+ *
+ * | Condition | status |
+ * |---|---|
+ * | All services ok | `ok` |
+ * | Any service error (or degraded, or not yet checked) | `degraded` |
+ * | Postgres or Redis error | `degraded` (the server still responds) |
+ *
+ * Vigil itself answering is what a load balancer needs to know, so this endpoint answers
+ * **200 in both cases**: `degraded` is reported in the body, never as a 5xx. Every listed
+ * service counts (the document's "any service error" leaves no room for non-essential ones).
+ *
+ * `version` is `package.json`'s version; `build_git_hash` and `build_timestamp` are recorded
+ * at build time by `npm run build-info` (`unknown` / the process start time when that was not
+ * run); `uptime_ms` is measured from the process start. The public answer carries no
+ * reason, no source name and no message.
+ *
  */
-export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?: Options<GetHealthDetailedData, ThrowOnError>) => (options?.client ?? client).get<GetHealthDetailedResponses, unknown, ThrowOnError>({ url: '/health/detailed', ...options });
+export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
- * Consistency (stub)
+ * Full system health (authenticated)
+ *
+ * Returns full system health including each service status, resource utilization,
+ * pipeline readiness, schema migration status, identity file sync status, runtime toggles
+ * and external integrations. Auth: required (JWT, session cookie or API key; role `viewer`
+ * or higher; an API key needs scope `health:read`). Scope: system-level. The basic `/health`
+ * endpoint remains public for load balancer checks.
+ *
+ * `status` follows the same rules as `GET /health` (over `services` only; the other
+ * blocks are reported, they do not change `status`), and the endpoint answers 200 whether
+ * `ok` or `degraded`.
+ *
+ * Where each block comes from (configuration section `families.health`):
+ * - `services`: one entry per source named in `services` (default: every configured source
+ * that is not a `resources`, `filesystem` or `consistency` source). Engine status
+ * `ok` -> `ok`, `degraded` -> `degraded`, `error`/`timeout`/`failed` -> `error`; a source
+ * that has not finished its first run yet is `degraded` with `latency_ms: null` (Vigil
+ * cannot vouch for it). `latency_ms` is the last probe's duration, rounded.
+ * - `resources`: the last run of the `resources` source named by `resources`;
+ * `null` when none is configured or its last run failed.
+ * - `pipeline`: the `filesystem` sources `pipeline.scripts` (its `pattern`, e.g. `*.py`,
+ * counts the processor scripts; its `entries` are the processors; its `manifest` gives
+ * `scripts_integrity` (SHA-256 per file); its `executables` include `ffmpeg`) and
+ * `pipeline.models`. `*_ready` is true when the source's last run found the directory
+ * (a failed manifest or a missing processor degrades the source but leaves the directory
+ * ready). Counts and integrity are `null` when the last run measured nothing;
+ * `ffmpeg` is `null` when neither source looks it up. `null` as a whole when
+ * `pipeline` is not configured.
+ * - `schema`: Vigil's own migrations table (cached for up to 5 s). `ok` is true when the
+ * table exists and `required` (shipped migrations not applied) is empty. `applied_at` is
+ * added to each applied entry.
+ * - `identities`: `directory_exists` / `files_count` from the `filesystem` source
+ * `identities.directory`; `index_ok` is true when every entry that source requires
+ * (its `entries` option, e.g. `index.json`) exists (with no entries: when the directory
+ * exists); `db_count` is the number in the first row of the SQL source
+ * `identities.count` (column `identities.column`, default `count`), e.g.
+ * `query: SELECT count(*) AS count FROM identities`; `synced` is true when both figures
+ * are known and equal. `null` as a whole when `identities` is not configured.
+ * - `config`: the runtime toggles declared in `families.health.config` (the document names
+ * cache, auto-pipeline and watcher; keys are snake_case). An empty object when none.
+ * - `integrations`: one entry per `families.health.integrations` key.
+ * `api_key_configured`: an API key is set for it (from the environment or a file);
+ * `enabled`: as configured (default: true when a key is configured); `api_reachable`:
+ * whether the last run of its `http` source succeeded (ok or degraded), `null` when the integration is not
+ * enabled, has no source, or has not been checked yet.
+ *
+ * No source's error message appears here; `GET /healthz/sources` (admin) carries them.
+ *
  */
-export const getHealthConsistency = <ThrowOnError extends boolean = false>(options?: Options<GetHealthConsistencyData, ThrowOnError>) => (options?.client ?? client).get<GetHealthConsistencyResponses, unknown, ThrowOnError>({ url: '/health/consistency', ...options });
+export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?: Options<GetHealthDetailedData, ThrowOnError>) => (options?.client ?? client).get<GetHealthDetailedResponses, GetHealthDetailedErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/health/detailed',
+    ...options
+});
 
 /**
- * SFTPGo status (stub)
+ * Data consistency scan (authenticated, read-only)
+ *
+ * Scans the database for data consistency issues. Reports anomalies without modifying any
+ * data. Auth: required (JWT, session cookie or API key; role `viewer` or higher; an API key
+ * needs scope `health:read`). Scope: system-level.
+ *
+ * **How it runs.** The scan is the `consistency` source named by
+ * `families.health.consistency` (kind `consistency`): the engine runs it in the background
+ * on the source's interval, so a flood of requests never reaches the scanned database; this
+ * endpoint returns the last finished scan and `checked_at` is when it finished. Each run
+ * opens one connection, `BEGIN READ ONLY`, `SET LOCAL statement_timeout` (the source's
+ * timeout), runs every check, and `ROLLBACK`s. Each check's SQL is wrapped as a subquery
+ * and sent with the extended protocol, so it is exactly one read statement: a check that
+ * tries to write fails inside the read-only transaction and the scan reports an error.
+ * Giving the source a database role with SELECT only is a second fence (an extension such
+ * as dblink could otherwise write through another connection).
+ *
+ * Source options (`kind: consistency`): `url` (`postgres://...`) or `host`/`port`/`user`/
+ * `password`/`database`; `builtin` (default true); `checks`; `sample_limit` (1-1000,
+ * default 20); `files_table` / `jobs_table` (default `files` / `monitor_jobs`). The
+ * source's `timeout` bounds the whole scan and is the `statement_timeout`. An anomaly makes
+ * the source `degraded` everywhere it is reported, so declare it `critical: false` unless
+ * anomalies should count against Vigil's other health answers.
+ *
+ * **Checks.** The four documented checks (source option `builtin: true`, the default)
+ * plus every check the configuration declares (`checks: [{check, severity, sql}]`, whose
+ * SQL returns the columns `file_name`, `file_uuid`, `status`, `detail`). Every check is
+ * listed, including those that found nothing (`count: 0`). `count` is the number of
+ * anomalous rows; `files` is a sample of at most `sample_limit` of them (default 20).
+ *
+ * | check | finds | severity |
+ * |---|---|---|
+ * | `stale_processing` | `files.status = 'processing'` and `job_id` is null | warn |
+ * | `orphaned_processing` | `status = 'processing'`, `job_id` set, but no `monitor_jobs` row with that id, or that job is neither active (`pending`, `queued`, `running`) nor `completed` | warn |
+ * | `processing_job_done` | `status = 'processing'` but its `monitor_jobs` row is `completed` | warn |
+ * | `unregistered_with_uuid` | `status = 'unregistered'` but the row still has a `file_uuid` (migration residue) | info |
+ *
+ * **Assumed schema** (the document names the tables, not their columns; table names can be
+ * changed with the source options `files_table` / `jobs_table`):
+ * `files(file_uuid text, file_name text, status text, job_id <same type as monitor_jobs.id>)`
+ * and `monitor_jobs(id, status text, ...)` where `status` is one of `pending`, `queued`,
+ * `running` (active), `completed`, `failed`, `cancelled`. Other columns are not read.
+ *
+ * **Status.** `degraded` as soon as any check counts one row or more (an `info` anomaly
+ * included); `ok` when every count is 0.
+ *
+ * **503** (`code: unavailable`) when no consistency source is configured, when the
+ * first scan has not finished yet, or when the last scan failed (database unreachable,
+ * statement timeout, a check that does not parse or tries to write); the `error` text then
+ * says which, with no credential in it.
+ *
  */
-export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: Options<GetSftpgoStatsData, ThrowOnError>) => (options?.client ?? client).get<GetSftpgoStatsResponses, unknown, ThrowOnError>({ url: '/api/v1/stats/sftpgo', ...options });
+export const getHealthConsistency = <ThrowOnError extends boolean = false>(options?: Options<GetHealthConsistencyData, ThrowOnError>) => (options?.client ?? client).get<GetHealthConsistencyResponses, GetHealthConsistencyErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/health/consistency',
+    ...options
+});
 
 /**
- * Public health (stub)
+ * SFTPGo service status (public)
+ *
+ * SFTPGo service status. Auth: none (as documented).
+ *
+ * Read from the last run of the `http` source named by `families.health.sftpgo`, which
+ * probes SFTPGo's `/healthz` (plain `ok`) or `/api/v2/status` (JSON `ServicesStatus`).
+ * - `status`: `ok` when the last probe succeeded (and, when SFTPGo reported its data
+ * provider, that provider is active); `degraded` when the probe was degraded or the data
+ * provider is inactive; `error` when SFTPGo did not answer, answered an error status or
+ * timed out.
+ * - `services`: for `/api/v2/status`, `is_active` of every service SFTPGo reports (`ssh`,
+ * `ftp`, `webdav`, `defender`, `mfa`, ...); `data_provider`: whether its data provider is
+ * active. Both are `null` when SFTPGo's answer had no such JSON (e.g. `/healthz`) or the
+ * probe failed. Bindings, drivers, host keys and SFTPGo's own error text are withheld:
+ * this output is public.
+ * - `latency_ms`: the last probe's duration; `checked_at`: when it finished.
+ *
+ * **SFTPGo down is still 200** with `status: error`: this endpoint reports on SFTPGo, it is
+ * not Vigil's own health, and a 5xx here would tell a load balancer that Vigil is down.
+ * **503** (`code: unavailable`) only when no SFTPGo source is configured or it has not been
+ * checked yet (nothing to report).
+ *
  */
-export const getPublicHealth = <ThrowOnError extends boolean = false>(options?: Options<GetPublicHealthData, ThrowOnError>) => (options?.client ?? client).get<GetPublicHealthResponses, unknown, ThrowOnError>({ url: '/v1/health', ...options });
+export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: Options<GetSftpgoStatsData, ThrowOnError>) => (options?.client ?? client).get<GetSftpgoStatsResponses, GetSftpgoStatsErrors, ThrowOnError>({ url: '/api/v1/stats/sftpgo', ...options });
 
 /**
- * Admin health (stub)
+ * Public health
+ *
+ * The public health endpoint that the admin health endpoint extends: the same fields as
+ * `GET /v1/admin/health` without `source_hash`. No credential is needed.
+ *
+ * Vigil answers from the last background probe of the two components this family
+ * reports, mapped in the configuration: `families.admin.database` (a `postgres` or `mysql` source) and
+ * `families.admin.cache` (a `redis` source). The request never waits on a dependency.
+ *
+ * **Status** (the document gives no rule; Vigil decides, Spring-style, first match wins):
+ * - `unhealthy`: a critical component (source `critical: true`) failed, timed out, or
+ * cannot run as configured.
+ * - `degraded`: a non-critical component failed; a component reports a degraded state;
+ * a component has not completed its first probe yet (start-up); or a component is not
+ * configured in `families.admin` (it cannot be called healthy, nor down).
+ * - `healthy`: both components' last probes succeeded.
+ *
+ * **HTTP status**: 200 for `healthy` and `degraded`; **503** for `unhealthy` (what load
+ * balancers and orchestrators act on, like Spring's `DOWN`), with the same body.
+ *
+ * **Statistics**: every figure is measured by the component's last successful probe
+ * (`db_statistics` from the PostgreSQL source's connection pool and test query,
+ * `cache_statistics` from Redis `INFO` and `PING`). A figure is `null` when there is no
+ * measurement: the component is not configured, or its last probe failed (a stale figure
+ * would be misleading).
+ *
+ * **Errors** withhold reasons here: one entry per component that is not plainly up,
+ * naming only the component and the kind of problem (`database: unavailable`,
+ * `cache: degraded`, `cache: not checked yet`, `cache: not configured`); no exception
+ * text, host or port. The admin endpoint gives the reasons. Empty when `healthy`.
+ *
+ * `database` / `cache` are true when the component's last probe succeeded (including a
+ * degraded one), false when it failed, has not run yet, or is not configured.
+ *
  */
-export const getAdminHealth = <ThrowOnError extends boolean = false>(options?: Options<GetAdminHealthData, ThrowOnError>) => (options?.client ?? client).get<GetAdminHealthResponses, unknown, ThrowOnError>({ url: '/v1/admin/health', ...options });
+export const getPublicHealth = <ThrowOnError extends boolean = false>(options?: Options<GetPublicHealthData, ThrowOnError>) => (options?.client ?? client).get<GetPublicHealthResponses, GetPublicHealthErrors, ThrowOnError>({ url: '/v1/health', ...options });
 
 /**
- * Log in (stub)
+ * Admin health
+ *
+ * Requires an active session cookie with Admin or higher permissions. Returns the same
+ * health information as the public health endpoint (`GET /v1/health`), plus
+ * `source_hash` for integrity verification.
+ *
+ * Status, HTTP status and statistics follow the public endpoint's rules: 200 for
+ * `healthy` and `degraded`, **503** for `unhealthy` (same body).
+ *
+ * **Errors** here carry the reasons: `<component>: <short message>` from the last probe,
+ * naming the dependency and phase (e.g. `database: postgres: connect ECONNREFUSED
+ * 127.0.0.1:5432`, `cache: redis: no answer within 2000 ms`), never a password, key,
+ * token or URL credential; `<component>: not checked yet` and
+ * `<component>: not configured` as in the public view.
+ *
+ * **Authentication**: the `psession` cookie set by `POST /v1/auth/login`. No cookie, or a
+ * cookie naming no active session: **401**. An active session whose user is below
+ * `admin`: **403**.
+ *
+ * **source_hash**: SHA-256 over Vigil's own shipped source files, computed once at
+ * start-up: every regular file under `src/` and `openapi/`, plus `package.json` and
+ * `package-lock.json`, excluding the build-generated `src/build-info.json`, in bytewise
+ * order of their relative paths. It is exactly what this command prints in the
+ * installation directory (also `npm run source-hash`):
+ *
+ * ```sh
+ * find src openapi package.json package-lock.json -type f ! -path src/build-info.json -print0 \
+ * | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+ * ```
+ *
  */
-export const login = <ThrowOnError extends boolean = false>(options?: Options<LoginData, ThrowOnError>) => (options?.client ?? client).post<LoginResponses, unknown, ThrowOnError>({ url: '/v1/auth/login', ...options });
+export const getAdminHealth = <ThrowOnError extends boolean = false>(options?: Options<GetAdminHealthData, ThrowOnError>) => (options?.client ?? client).get<GetAdminHealthResponses, GetAdminHealthErrors, ThrowOnError>({
+    security: [{
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        }],
+    url: '/v1/admin/health',
+    ...options
+});
 
 /**
- * Log out (stub)
+ * Log in with a username and password
+ *
+ * Starts a session for a user created with `vigil users add` and sets it as the `psession`
+ * cookie, which `GET /v1/admin/health` (and every operation that accepts the
+ * `sessionCookie` scheme) reads. `000`'s `SessionID` body field names the same sessions:
+ * its value is the cookie's value.
+ *
+ * The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, with `Max-Age` equal to the
+ * session's lifetime (`auth.session.ttl`); it is `Secure` when the request came over HTTPS
+ * (directly, or through a proxy trusted by `server.trust_proxy` that sends
+ * `X-Forwarded-Proto: https`). A session also ends after `auth.session.idle_timeout` without
+ * use, and at logout.
+ *
+ * The body is JSON or an HTML form (`application/x-www-form-urlencoded`). A wrong
+ * username and a wrong password get the same 401 with the same body: the response never
+ * says which part was wrong. Repeated failures from one client address within
+ * `auth.throttle.window` are refused with 429 for the rest of that window.
+ *
  */
-export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, unknown, ThrowOnError>({ url: '/v1/auth/logout', ...options });
+export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
+    url: '/v1/auth/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
- * System status (stub)
+ * Log out
+ *
+ * Ends the session named by the `psession` cookie (if any, and if it is still active) and
+ * clears the cookie. Always 204, also without a cookie or with an expired one, so a client
+ * can call it unconditionally.
+ *
  */
-export const getHealthStatus = <ThrowOnError extends boolean = false>(options?: Options<GetHealthStatusData, ThrowOnError>) => (options?.client ?? client).get<GetHealthStatusResponses, unknown, ThrowOnError>({ url: '/health/status', ...options });
+export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({ url: '/v1/auth/logout', ...options });
 
 /**
- * Plain health (stub)
+ * System status and component health
+ *
+ * Returns per-component health status with system metrics. Requires authentication: an API
+ * key in `X-API-Key` whose scopes include `status:read` (role viewer or higher).
+ *
+ * Every figure is read from the last background check of a configured source; the request
+ * never waits on a dependency. `components` lists the sources named in
+ * `families.status.components` (default: every configured source). `nats`, `streams`,
+ * `kv_buckets` and `jobs` come from the `nats` source named in `families.status.nats`
+ * (default: the first source of kind `nats`).
+ *
+ * **How Vigil reconstructed the document's schema** (its schema text is garbled; only the
+ * field descriptions and the example survive):
+ *
+ * - `status` (overall) is one of `ok`, `degraded`, `unhealthy`. `unhealthy` when one or more
+ * listed components are `unhealthy`; else `degraded` when one is `degraded` or `unknown`;
+ * else `ok`. The document answers 503 for "one or more components unhealthy", so a
+ * source's `critical` flag does not soften it here: leave a source out of
+ * `families.status.components` if it must not gate this endpoint.
+ * - `ComponentHealth.status` is one of `ok`, `degraded`, `unhealthy`, `unknown`. A source
+ * whose last check was `ok` is `ok`; `degraded` (it answered, e.g. Elasticsearch yellow)
+ * is `degraded`; `error`, `timeout` and `failed` (bad configuration) are `unhealthy`;
+ * `unknown` means no check has finished yet (only right after start-up).
+ * `ComponentHealth.error` is present whenever the status is not `ok` and says why, with no
+ * secret in it.
+ * - Required: `status`, `components`, `version`, `uptime`. `nats`, `streams` and
+ * `kv_buckets` are present when the NATS source's last check measured them (absent when no
+ * NATS source is configured or it could not be reached: a stale figure would be a lie);
+ * `streams` and `kv_buckets` are then complete lists, possibly empty. `jobs` is present
+ * when the NATS source configures `jobs` (a KV bucket of job records and a dead-letter
+ * stream) and they were read.
+ * - `uptime` is Go's `time.Duration.String()` of the process uptime truncated to whole
+ * seconds, with trailing zero units dropped as in the document's example: `45s`, `5m`,
+ * `1h0m5s`, `2h30m`, `49h`; `0s` in the first second. Every value parses with Go's
+ * `time.ParseDuration`. Hours keep counting past a day, as in Go.
+ * - Both 200 and 503 carry the same body, as documented.
+ *
  */
-export const getHealthz = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzResponses, unknown, ThrowOnError>({ url: '/healthz', ...options });
+export const getHealthStatus = <ThrowOnError extends boolean = false>(options?: Options<GetHealthStatusData, ThrowOnError>) => (options?.client ?? client).get<GetHealthStatusResponses, GetHealthStatusErrors, ThrowOnError>({
+    security: [{ name: 'X-API-Key', type: 'apiKey' }],
+    url: '/health/status',
+    ...options
+});
 
 /**
- * Source health (stub)
+ * Plain health (Hasura's /healthz)
+ *
+ * Hasura's public health endpoint, answered from the sources that `/healthz/sources` reports
+ * (`families.sources`). The body is plain text and gives no reason beyond these words, as in
+ * Hasura:
+ *
+ * | Condition | `strict` | HTTP | Body |
+ * |---|---|---|---|
+ * | Every reported source `OK` | any | 200 | `OK` |
+ * | Degraded: a source is degraded, a non-critical one is failing, or one has not been checked yet | false (default) | 200 | `WARN: inconsistent sources` |
+ * | Degraded, as above | true | 500 | `ERROR: inconsistent sources` |
+ * | Unhealthy: a critical source is failing (`error`, `timeout` or `failed`) | any | 500 | `ERROR` |
+ *
+ * Hasura answers 500, not 503, for `ERROR`; Vigil keeps Hasura's code so a Hasura-aware
+ * client or probe needs no change. The overall state is the engine's aggregate (a failing
+ * critical source is unhealthy, a failing non-critical one degrades).
+ *
  */
-export const getHealthzSources = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzSourcesData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzSourcesResponses, unknown, ThrowOnError>({ url: '/healthz/sources', ...options });
+export const getHealthz = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzResponses, GetHealthzErrors, ThrowOnError>({ url: '/healthz', ...options });
+
+/**
+ * Source health (Hasura's /healthz/sources)
+ *
+ * The admin-only source health report: every source selected by `families.sources`
+ * (`include`, then `exclude`; default every configured source) keyed by name, with its last
+ * check. The endpoint cannot be disabled, as in Hasura.
+ *
+ * **Credentials.** Either Hasura's pair, `X-Hasura-Admin-Secret` (the configured
+ * `auth.hasuraAdminSecret`) together with `X-Hasura-Role: admin`, or any of Vigil's own
+ * credentials of role admin or higher: an admin API key (`Authorization: Bearer`), a
+ * session cookie, or a JWT. A missing or invalid credential is 401; a valid credential below
+ * admin (or `X-Hasura-Role` other than `admin`) is 403. Both are `access-denied` in Hasura's
+ * error shape.
+ *
+ * **Vigil statuses in Hasura's terms** (`error` as Hasura documents for each):
+ *
+ * | Vigil | Hasura `status` | `error` |
+ * |---|---|---|
+ * | `ok` | `OK` | `null` |
+ * | `degraded` | `OK` | `null`: the source answered and its test passed (e.g. Elasticsearch yellow); the degradation shows in `/healthz` (`WARN`) and the other families |
+ * | `timeout` | `TIMEOUT` | `null` |
+ * | `error` | `ERROR` | `HealthCheckError`: `message` is the short "dependency: phase" part of the check's error, `extra` the underlying cause as a string (or `null` when there is none) |
+ * | `failed` (bad configuration) | `FAILED` | a string saying what to fix |
+ *
+ * A source is listed once its first check has finished (a configuration that cannot be
+ * checked at all is reported `FAILED` from the start): Hasura fills its report as checks
+ * complete, and every entry then carries the real time of its last run. `timestamp` is that
+ * run's end, in UTC (RFC 3339, millisecond precision). Messages never contain a secret.
+ *
+ */
+export const getHealthzSources = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzSourcesData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzSourcesResponses, GetHealthzSourcesErrors, ThrowOnError>({
+    security: [
+        { name: 'X-Hasura-Admin-Secret', type: 'apiKey' },
+        { name: 'X-Hasura-Role', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { scheme: 'bearer', type: 'http' }
+    ],
+    url: '/healthz/sources',
+    ...options
+});
+
+/**
+ * Liveness (Kubernetes' /livez)
+ *
+ * 200 `ok` for as long as the process serves HTTP, including while it shuts down. Liveness
+ * never depends on an external system (Spring Boot's advice: a restart does not fix a
+ * database outage, and a shared dependency failing would restart every replica at once).
+ * `?verbose` lists the checks as Kubernetes does: `[+]ping ok` then `livez check passed`.
+ *
+ */
+export const getLivez = <ThrowOnError extends boolean = false>(options?: Options<GetLivezData, ThrowOnError>) => (options?.client ?? client).get<GetLivezResponses, GetLivezErrors, ThrowOnError>({ url: '/livez', ...options });
+
+/**
+ * Readiness (Kubernetes' /readyz)
+ *
+ * Whether this instance should receive traffic. The checks, in order:
+ *
+ * - `shutdown`: fails as soon as graceful shutdown begins, so load balancers drain the
+ * instance before it stops listening;
+ * - one check per **critical** source (`critical: true`), named after the source: fails while
+ * its last check is `error`, `timeout` or `failed`, or before its first check finished.
+ * `degraded` passes (the source answers). Non-critical sources do not gate readiness and
+ * are not listed.
+ *
+ * All passing: 200 `ok` (with `?verbose`, one `[+]<name> ok` line per check then
+ * `readyz check passed`). Any failing: 503 with every check listed as `[+]<name> ok` or
+ * `[-]<name> failed: reason withheld` then `readyz check failed`, as Kubernetes does (it
+ * withholds the reason from unauthenticated callers; see the authenticated families for it).
+ * Kubernetes answers a failed check with 500; Vigil answers 503 because load balancers and
+ * proxies read 503 as "try another instance". `?exclude=<name>` (repeatable) skips a check,
+ * as in Kubernetes.
+ *
+ */
+export const getReadyz = <ThrowOnError extends boolean = false>(options?: Options<GetReadyzData, ThrowOnError>) => (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({ url: '/readyz', ...options });
+
+/**
+ * Prometheus metrics
+ *
+ * Every source's last check in the Prometheus text exposition format 0.0.4
+ * (`text/plain; version=0.0.4`):
+ *
+ * - `vigil_source_up{source,kind}`: 1 when the last check was `ok` or `degraded`, else 0;
+ * - `vigil_source_status{source,kind,status}`: one-hot over `ok`, `degraded`, `error`,
+ * `timeout`, `failed` and `unknown` (no check finished yet);
+ * - `vigil_source_latency_seconds{source,kind}` and
+ * `vigil_source_last_check_timestamp_seconds{source,kind}`: of the last check (absent until
+ * the first one finishes);
+ * - `vigil_build_info{version,git_hash}`: always 1;
+ * - `vigil_uptime_seconds`: seconds since the process started.
+ *
+ * Label values are escaped as the format requires (`\\`, `\"`, `\n`). No error message, URL
+ * or credential appears: only source names, kinds and numbers.
+ *
+ * **Public**, as Prometheus exporters usually are: scrapers rarely carry credentials, and
+ * the content is limited to the above. Bind Vigil to loopback or a private network (the
+ * default host is 127.0.0.1), or restrict the path at the proxy, if source names are
+ * sensitive.
+ *
+ */
+export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });

@@ -6,11 +6,379 @@ export type ClientOptions = {
 
 export type AdminHealth = unknown;
 
+/**
+ * Cache server statistics, from the last successful probe of the `families.admin.cache`
+ * source (Redis `INFO` and `PING`). Every figure is `null` when there is no measurement
+ * (not configured, or the last probe failed).
+ *
+ */
+export type AdminCacheStatistics = {
+    /**
+     * Memory used by Redis, in bytes (`used_memory`).
+     */
+    memory_usage_bytes: number | null;
+    /**
+     * Keys across every database (`INFO keyspace`).
+     */
+    total_keys: number | null;
+    /**
+     * Client connections open on the server.
+     */
+    connected_clients: number | null;
+    /**
+     * Seconds since the Redis server started.
+     */
+    uptime_seconds: number | null;
+    /**
+     * Keys evicted because of the memory limit since the server started.
+     */
+    evicted_keys: number | null;
+    /**
+     * Keyspace hits / (hits + misses), as a percentage; 0 before any lookup.
+     */
+    hit_rate: number | null;
+    /**
+     * Commands processed by the server since it started.
+     */
+    total_commands_processed: number | null;
+    /**
+     * Round-trip time of `PING`, in milliseconds.
+     */
+    latency_ms: number | null;
+};
+
+/**
+ * Database connection pool statistics, from the last successful probe of the
+ * `families.admin.database` source (its `pg` pool and test query). Every figure is
+ * `null` when there is no measurement (not configured, or the last probe failed).
+ *
+ */
+export type AdminDbStatistics = {
+    /**
+     * The pool's configured maximum number of connections.
+     */
+    size: number | null;
+    /**
+     * Idle connections ready in the pool.
+     */
+    checked_in: number | null;
+    /**
+     * Connections lent out to callers.
+     */
+    checked_out: number | null;
+    /**
+     * Callers waiting for a connection because the pool is exhausted.
+     */
+    overflow: number | null;
+    /**
+     * Connections currently open (checked in + checked out).
+     */
+    total: number | null;
+    /**
+     * Latency of the test query, in milliseconds.
+     */
+    latency_ms: number | null;
+};
+
+export type AdminError = {
+    /**
+     * What went wrong, safe to show (no stack trace, no secret).
+     */
+    detail: string;
+};
+
+/**
+ * The public health plus `source_hash`.
+ */
+export type AdminHealthReport = PublicHealthReport & {
+    /**
+     * SHA-256 hash of all backend source files for integrity verification
+     * (64 lowercase hexadecimal digits; see the operation for the files, order and
+     * the command that reproduces it).
+     *
+     */
+    source_hash: string;
+};
+
+/**
+ * Overall system status. One of healthy, degraded, unhealthy.
+ */
+export type AdminHealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export type PublicHealthReport = {
+    status: AdminHealthStatus;
+    /**
+     * Database connectivity status (false when not configured or its last probe failed).
+     */
+    database: boolean;
+    /**
+     * Cache (Redis) connectivity status (false when not configured or its last probe failed).
+     */
+    cache: boolean;
+    /**
+     * Service start time in ISO 8601 format.
+     */
+    started_at: string;
+    db_statistics: AdminDbStatistics;
+    cache_statistics: AdminCacheStatistics;
+    /**
+     * List of error messages, if any. Public: `<component>: <problem>` without reasons.
+     * Admin: `<component>: <short message from the probe>`. See the operations.
+     *
+     */
+    errors: Array<string>;
+};
+
 export type PublicHealth = unknown;
+
+export type AuthError = {
+    /**
+     * What went wrong, safe to show (no stack trace, no secret, never which credential part was wrong).
+     */
+    detail: string;
+};
+
+export type AuthLoginRequest = {
+    /**
+     * The user's name, as given to `vigil users add`.
+     */
+    username: string;
+    /**
+     * The user's password.
+     */
+    password: string;
+};
+
+export type AuthLoginResponse = {
+    /**
+     * The user now logged in.
+     */
+    username: string;
+    /**
+     * The user's role (viewer < operator < admin < owner).
+     */
+    role: 'viewer' | 'operator' | 'admin' | 'owner';
+    /**
+     * When the session ends at the latest (ISO 8601 UTC); idle sessions end sooner.
+     */
+    expires_at: string;
+};
 
 export type Login = unknown;
 
 export type Logout = unknown;
+
+export type HealthBasic = {
+    status: HealthStatusValue;
+    /**
+     * Semver version (package.json).
+     */
+    version: string;
+    /**
+     * Git commit hash (recorded at build time).
+     */
+    build_git_hash: string;
+    /**
+     * Binary build time (ISO 8601 UTC).
+     */
+    build_timestamp: string;
+    /**
+     * Milliseconds since server start.
+     */
+    uptime_ms: number;
+};
+
+export type HealthConsistencyCheck = {
+    /**
+     * The check's name (documented or declared in the configuration).
+     */
+    check: string;
+    severity: 'warn' | 'info';
+    /**
+     * Anomalous rows found.
+     */
+    count: number;
+    /**
+     * At most `sample_limit` of them.
+     */
+    files: Array<HealthConsistencyFile>;
+};
+
+export type HealthConsistencyFile = {
+    file_name: string | null;
+    file_uuid: string | null;
+    status: string | null;
+    detail: string | null;
+};
+
+export type HealthConsistencyReport = {
+    status: HealthStatusValue;
+    checked_at: string;
+    checks: Array<HealthConsistencyCheck>;
+};
+
+/**
+ * `config` is not required because the document's example omits it; Vigil always sends it.
+ *
+ */
+export type HealthDetailedReport = {
+    status: HealthStatusValue;
+    version: string;
+    /**
+     * Per-service status (postgres, redis, qdrant).
+     */
+    services: {
+        [key: string]: HealthServiceStatus;
+    };
+    resources: HealthResources | null;
+    pipeline: HealthPipeline | null;
+    schema: HealthSchema;
+    identities: HealthIdentities | null;
+    /**
+     * Runtime toggle states (cache, auto-pipeline, watcher).
+     */
+    config?: {
+        [key: string]: boolean;
+    };
+    /**
+     * Per-integration API key config and reachability (e.g. tmdb).
+     */
+    integrations: {
+        [key: string]: HealthIntegration;
+    };
+};
+
+/**
+ * Every error of the health family.
+ */
+export type HealthError = {
+    status: 'error';
+    /**
+     * Human-readable; no secret, no stack trace.
+     */
+    error: string;
+    /**
+     * Machine-readable code.
+     */
+    code: 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'too_many_requests' | 'internal_error' | 'unavailable';
+};
+
+export type HealthIdentities = {
+    directory_exists: boolean;
+    files_count: number | null;
+    index_ok: boolean;
+    db_count: number | null;
+    /**
+     * Identity file count matches DB count.
+     */
+    synced: boolean;
+};
+
+export type HealthIntegration = {
+    api_key_configured: boolean;
+    enabled: boolean;
+    /**
+     * Null when not enabled or not checked.
+     */
+    api_reachable: boolean | null;
+};
+
+export type HealthPipeline = {
+    /**
+     * Scripts directory accessible.
+     */
+    scripts_ready: boolean;
+    /**
+     * Number of Python processor scripts.
+     */
+    scripts_count: number | null;
+    /**
+     * Per-processor availability.
+     */
+    processors: {
+        [key: string]: boolean;
+    };
+    /**
+     * Models directory accessible.
+     */
+    models_ready: boolean;
+    models_count: number | null;
+    /**
+     * SHA256 checksum verification results; null without a manifest.
+     */
+    scripts_integrity: HealthScriptsIntegrity | null;
+    /**
+     * ffmpeg found on PATH; null when not looked up.
+     */
+    ffmpeg: boolean | null;
+};
+
+/**
+ * CPU, memory usage.
+ */
+export type HealthResources = {
+    cpu_used_percent: number;
+    memory_available_mb: number;
+    memory_used_percent: number;
+};
+
+export type HealthSchema = {
+    table_exists: boolean;
+    applied: Array<{
+        filename: string;
+        /**
+         * ISO 8601 UTC (Vigil's addition).
+         */
+        applied_at?: string;
+    }>;
+    required: Array<string>;
+    /**
+     * All required migrations applied.
+     */
+    ok: boolean;
+};
+
+/**
+ * SHA256 checksum verification results.
+ */
+export type HealthScriptsIntegrity = {
+    matched: number;
+    total: number;
+    ok: boolean;
+};
+
+export type HealthServiceStatus = {
+    /**
+     * ok, error, or degraded.
+     */
+    status: 'ok' | 'error' | 'degraded';
+    /**
+     * Response time in milliseconds; null before the first probe.
+     */
+    latency_ms: number | null;
+};
+
+/**
+ * `ok` if all essential services healthy, else `degraded`.
+ */
+export type HealthStatusValue = 'ok' | 'degraded';
+
+export type SftpgoActive = {
+    is_active: boolean;
+};
+
+export type SftpgoStats = {
+    status: 'ok' | 'degraded' | 'error';
+    latency_ms: number;
+    checked_at: string;
+    /**
+     * SFTPGo's services by name; null when not reported.
+     */
+    services: {
+        [key: string]: SftpgoActive;
+    } | null;
+    data_provider: SftpgoActive | null;
+};
 
 export type Health = unknown;
 
@@ -20,27 +388,525 @@ export type HealthDetailed = unknown;
 
 export type StatsSftpgo = unknown;
 
+/**
+ * Errors of the probe endpoints (the same shape as the `health` family's).
+ */
+export type ProbeError = {
+    status: 'error';
+    error: string;
+    code: string;
+};
+
+export type Livez = unknown;
+
+export type Metrics = unknown;
+
+export type Readyz = unknown;
+
+/**
+ * Hasura's error shape.
+ */
+export type HasuraError = {
+    /**
+     * JSON path of the offending input; `$` for the whole request.
+     */
+    path: string;
+    /**
+     * What went wrong, safe to show.
+     */
+    error: string;
+    /**
+     * Hasura's error code, e.g. `access-denied`, `bad-request`, `not-found`, `unexpected`.
+     */
+    code: string;
+};
+
+export type HealthCheckError = {
+    /**
+     * A very short description of the error.
+     */
+    message: string;
+    /**
+     * An optional value that contains more details about the error (any JSON; Vigil sends a string or null).
+     */
+    extra?: unknown;
+};
+
+/**
+ * Exceptions occurred after running Health Check; refer `error` for in-depth details.
+ */
+export type SourceHealthError = {
+    status: 'ERROR';
+    error: HealthCheckError;
+    timestamp: SourceHealthTimestamp;
+};
+
+/**
+ * Health Check failed due to bad configuration.
+ */
+export type SourceHealthFailed = {
+    status: 'FAILED';
+    /**
+     * What is wrong with the source's configuration.
+     */
+    error: string;
+    timestamp: SourceHealthTimestamp;
+};
+
+/**
+ * Health Check succeeded with configured test; the source is healthy.
+ */
+export type SourceHealthOk = {
+    status: 'OK';
+    error: null;
+    timestamp: SourceHealthTimestamp;
+};
+
+/**
+ * Hasura's `HealthStatus`. `error` depends on `status`: `null` for `OK` and `TIMEOUT`, a
+ * `HealthCheckError` for `ERROR`, a string for `FAILED`; the alternatives below make a
+ * validator enforce it.
+ *
+ */
+export type SourceHealthStatus = SourceHealthOk | SourceHealthTimeout | SourceHealthError | SourceHealthFailed;
+
+/**
+ * Health Check timed out.
+ */
+export type SourceHealthTimeout = {
+    status: 'TIMEOUT';
+    error: null;
+    timestamp: SourceHealthTimestamp;
+};
+
+/**
+ * A UTC time encoded value (the end of the last run).
+ */
+export type SourceHealthTimestamp = string;
+
+/**
+ * The source name as key and its health status as value.
+ */
+export type SourcesHealth = {
+    [key: string]: SourceHealthStatus;
+};
+
 export type Healthz = unknown;
 
 export type HealthzSources = unknown;
 
+/**
+ * Component health status.
+ */
+export type ComponentHealth = {
+    /**
+     * Component health status.
+     */
+    status: 'ok' | 'degraded' | 'unhealthy' | 'unknown';
+    /**
+     * Error message when component is unhealthy (or why it is degraded or unknown).
+     */
+    error?: string;
+};
+
+/**
+ * Job counts from the configured KV bucket of job records and the dead-letter stream.
+ */
+export type JobStats = {
+    /**
+     * Total number of jobs.
+     */
+    total: number;
+    /**
+     * Number of unprocessed jobs.
+     */
+    unprocessed: number;
+    /**
+     * Number of jobs currently processing.
+     */
+    processing: number;
+    /**
+     * Number of completed jobs.
+     */
+    completed: number;
+    /**
+     * Number of failed jobs.
+     */
+    failed: number;
+    /**
+     * Number of jobs in the dead letter queue.
+     */
+    dlq: number;
+};
+
+export type KvBucketStats = {
+    /**
+     * KV bucket name.
+     */
+    name: string;
+    /**
+     * Number of keys in the bucket.
+     */
+    keys: number;
+    /**
+     * Total bytes in the bucket.
+     */
+    bytes: number;
+};
+
+/**
+ * The NATS server Vigil's NATS source is connected to.
+ */
+export type NatsServer = {
+    /**
+     * Connected NATS server URL (credentials removed).
+     */
+    url: string;
+    /**
+     * NATS server version.
+     */
+    version: string;
+};
+
+/**
+ * The document's error body.
+ */
+export type StatusError = {
+    /**
+     * A description of the error that occurred.
+     */
+    error: string;
+    /**
+     * Additional details about the error.
+     */
+    details: string;
+    /**
+     * The error code (Vigil sends the HTTP status code).
+     */
+    code: number;
+};
+
+export type StreamStats = {
+    /**
+     * Stream name.
+     */
+    name: string;
+    /**
+     * Number of messages in the stream.
+     */
+    messages: number;
+    /**
+     * Total bytes in the stream.
+     */
+    bytes: number;
+    /**
+     * Number of consumers on the stream.
+     */
+    consumers: number;
+};
+
+/**
+ * System status with per-component health and NATS metrics.
+ */
+export type SystemStatus = {
+    /**
+     * Overall health status.
+     */
+    status: 'ok' | 'degraded' | 'unhealthy';
+    /**
+     * Per-component health status, keyed by source name.
+     */
+    components: {
+        [key: string]: ComponentHealth;
+    };
+    /**
+     * Application version.
+     */
+    version: string;
+    /**
+     * Time since server started, as a Go duration string.
+     */
+    uptime: string;
+    nats?: NatsServer;
+    /**
+     * JetStream stream statistics.
+     */
+    streams?: Array<StreamStats>;
+    /**
+     * KV bucket statistics.
+     */
+    kv_buckets?: Array<KvBucketStats>;
+    jobs?: JobStats;
+};
+
 export type HealthStatus = unknown;
+
+/**
+ * `OK`: the last probe succeeded. `DEGRADED`: it succeeded but the component reports a
+ * degraded state (Elasticsearch `yellow`); not a failure. `FAILED`: the last probe failed,
+ * timed out, cannot run as configured, or none has completed yet; makes the answer 503.
+ * `NOT_CONFIGURED`: no source is mapped to this component in `families.system`; not a
+ * failure.
+ *
+ */
+export type SystemCheckValue = 'OK' | 'DEGRADED' | 'FAILED' | 'NOT_CONFIGURED';
+
+/**
+ * The value of every check.
+ */
+export type SystemChecks = {
+    /**
+     * The MySQL/MariaDB database (`families.system.mysql`). Failure code 7.
+     */
+    MySQL: SystemCheckValue;
+    /**
+     * The Elasticsearch cluster (`families.system.elasticsearch`). Failure code 3.
+     */
+    Elasticsearch: SystemCheckValue;
+    /**
+     * The RabbitMQ broker (`families.system.rabbitmq`). Failure code 4.
+     */
+    RabbitMQ: SystemCheckValue;
+    /**
+     * The Redis server (`families.system.redis`). Failure code 5.
+     */
+    Redis: SystemCheckValue;
+    /**
+     * The caller's session management: `SessionID` (or the `psession` cookie) and/or
+     * `APIKey` (or `X-API-Key`) are active. Never `NOT_CONFIGURED`. Failure code 6.
+     *
+     */
+    Session: SystemCheckValue;
+    /**
+     * The system container's HTTP endpoint (`families.system.system_container`). Failure code 8.
+     */
+    SystemContainer: SystemCheckValue;
+    /**
+     * The admin frontend's HTTP endpoint (`families.system.admin_frontend`). Failure code 9.
+     */
+    AdminFrontend: SystemCheckValue;
+    /**
+     * The user frontend's HTTP endpoint (`families.system.user_frontend`). Failure code 10.
+     */
+    UserFrontend: SystemCheckValue;
+};
+
+export type SystemError = {
+    Code: SystemErrorCode;
+    /**
+     * The document's fixed message for the code (Vigil's own sentence for codes 7-12).
+     */
+    Message: string;
+    /**
+     * Vigil's addition: why the check failed, from the last probe (a short message naming
+     * the dependency and phase, e.g. `redis: connect ECONNREFUSED 127.0.0.1:6379`, or
+     * `redis: no answer within 2000 ms`). Never holds a password, key, token or URL credential.
+     *
+     */
+    Detail?: string;
+};
+
+/**
+ * The document's codes:
+ * 1 Authentication failed. Invalid admin API key. (answered with 403, never 503);
+ * 2 There is no registered admin user.;
+ * 3 Elasticsearch connection failed.;
+ * 4 RabbitMQ connection failed.;
+ * 5 Redis connection failed.;
+ * 6 Session is not active.
+ * Vigil's additions:
+ * 7 MySQL connection failed.;
+ * 8 SystemContainer check failed.;
+ * 9 AdminFrontend check failed.;
+ * 10 UserFrontend check failed.;
+ * 11 Bad request (400, 413, 415);
+ * 12 Internal error (500).
+ *
+ */
+export type SystemErrorCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+
+export type SystemErrorResponse = {
+    Errors: Array<SystemError>;
+    Checks?: SystemChecks;
+};
+
+export type SystemHealthCheckOk = {
+    Checks: SystemChecks;
+};
+
+export type SystemHealthCheckRequest = {
+    /**
+     * The ID of the user's current session.
+     */
+    SessionID?: string;
+    /**
+     * The user's API key. Either `SessionID` or `APIKey` must be provided.
+     */
+    APIKey?: string;
+    /**
+     * The admin API key for authorization. Optional when it is sent as
+     * `Authorization: Bearer <key>` instead.
+     *
+     */
+    AdminAPIKey?: string;
+};
 
 export type SystemHealthCheck = unknown;
 
-export type PostSystemHealthCheckData = {
+/**
+ * Present (`?verbose`, `?verbose=true`) to list every check, as Kubernetes does. Only
+ * `false` or `0` turns it off again.
+ *
+ */
+export type Verbose = string;
+
+/**
+ * The user's API key, checked by the `Session` check when the body has no `APIKey`.
+ * It does not authenticate the request (the admin API key does).
+ *
+ */
+export type SystemApiKeyHeader = string;
+
+/**
+ * The user's session, checked by the `Session` check when the body has no `SessionID`.
+ * It does not authenticate the request (the admin API key does).
+ *
+ */
+export type SystemSessionCookie = string;
+
+export type GetSystemHealthCheckData = {
     body?: never;
+    headers?: {
+        /**
+         * The user's API key, checked by the `Session` check when the body has no `APIKey`.
+         * It does not authenticate the request (the admin API key does).
+         *
+         */
+        'X-API-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/system-health-check';
 };
 
+export type GetSystemHealthCheckErrors = {
+    /**
+     * The request does not match this contract (malformed JSON, an unknown or mistyped body
+     * field, an unknown query parameter). Code 11, Vigil's addition; the message names the
+     * offending field.
+     *
+     */
+    400: SystemErrorResponse;
+    /**
+     * Authentication failed: the admin API key is missing, invalid, revoked, expired, or
+     * belongs to no admin. The document answers authentication failure with 403 and has no
+     * 401, so every case is a 403 with code 1.
+     *
+     */
+    403: SystemErrorResponse;
+    /**
+     * Too many failed authentication attempts from this client address; try again later.
+     * Answered with code 1 like any authentication failure.
+     *
+     */
+    429: SystemErrorResponse;
+    /**
+     * Vigil itself failed (for example its own store is unreachable). Code 12, no stack trace.
+     */
+    500: SystemErrorResponse;
+    /**
+     * At least one system check failed (codes 3-10) or no admin user is registered (code 2).
+     * `Errors` lists every failure, ordered by code; `Checks` (Vigil's addition) gives the
+     * value of every check. Code 1 never appears here: authentication failure is a 403.
+     *
+     */
+    503: SystemErrorResponse;
+};
+
+export type GetSystemHealthCheckError = GetSystemHealthCheckErrors[keyof GetSystemHealthCheckErrors];
+
+export type GetSystemHealthCheckResponses = {
+    /**
+     * No check failed and an admin user exists.
+     */
+    200: SystemHealthCheckOk;
+};
+
+export type GetSystemHealthCheckResponse = GetSystemHealthCheckResponses[keyof GetSystemHealthCheckResponses];
+
+export type PostSystemHealthCheckData = {
+    /**
+     * All fields are optional in the schema: the admin key may come as
+     * `Authorization: Bearer`, and the user's credential from the `psession` cookie or the
+     * `X-API-Key` header. Body fields take precedence over the header and cookie.
+     *
+     */
+    body?: SystemHealthCheckRequest;
+    headers?: {
+        /**
+         * The user's API key, checked by the `Session` check when the body has no `APIKey`.
+         * It does not authenticate the request (the admin API key does).
+         *
+         */
+        'X-API-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/system-health-check';
+};
+
+export type PostSystemHealthCheckErrors = {
+    /**
+     * The request does not match this contract (malformed JSON, an unknown or mistyped body
+     * field, an unknown query parameter). Code 11, Vigil's addition; the message names the
+     * offending field.
+     *
+     */
+    400: SystemErrorResponse;
+    /**
+     * Authentication failed: the admin API key is missing, invalid, revoked, expired, or
+     * belongs to no admin. The document answers authentication failure with 403 and has no
+     * 401, so every case is a 403 with code 1.
+     *
+     */
+    403: SystemErrorResponse;
+    /**
+     * The body is larger than the configured body size limit. Code 11.
+     */
+    413: SystemErrorResponse;
+    /**
+     * The body is not `application/json`. Code 11.
+     */
+    415: SystemErrorResponse;
+    /**
+     * Too many failed authentication attempts from this client address; try again later.
+     * Answered with code 1 like any authentication failure.
+     *
+     */
+    429: SystemErrorResponse;
+    /**
+     * Vigil itself failed (for example its own store is unreachable). Code 12, no stack trace.
+     */
+    500: SystemErrorResponse;
+    /**
+     * At least one system check failed (codes 3-10) or no admin user is registered (code 2).
+     * `Errors` lists every failure, ordered by code; `Checks` (Vigil's addition) gives the
+     * value of every check. Code 1 never appears here: authentication failure is a 403.
+     *
+     */
+    503: SystemErrorResponse;
+};
+
+export type PostSystemHealthCheckError = PostSystemHealthCheckErrors[keyof PostSystemHealthCheckErrors];
+
 export type PostSystemHealthCheckResponses = {
     /**
-     * Every check OK.
+     * No check failed and an admin user exists.
      */
-    200: unknown;
+    200: SystemHealthCheckOk;
 };
+
+export type PostSystemHealthCheckResponse = PostSystemHealthCheckResponses[keyof PostSystemHealthCheckResponses];
 
 export type GetHealthData = {
     body?: never;
@@ -49,12 +915,27 @@ export type GetHealthData = {
     url: '/health';
 };
 
+export type GetHealthErrors = {
+    /**
+     * The request does not match the spec (e.g. an unknown query parameter).
+     */
+    400: HealthError;
+    /**
+     * An unexpected failure; no stack trace and no secret in the body.
+     */
+    500: HealthError;
+};
+
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
+
 export type GetHealthResponses = {
     /**
-     * Healthy or degraded.
+     * Vigil is up; `status` says whether every service is ok.
      */
-    200: unknown;
+    200: HealthBasic;
 };
+
+export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
 
 export type GetHealthDetailedData = {
     body?: never;
@@ -63,12 +944,39 @@ export type GetHealthDetailedData = {
     url: '/health/detailed';
 };
 
+export type GetHealthDetailedErrors = {
+    /**
+     * The request does not match the spec (e.g. an unknown query parameter).
+     */
+    400: HealthError;
+    /**
+     * No credential, or a credential that is wrong, expired or revoked.
+     */
+    401: HealthError;
+    /**
+     * A valid credential below role `viewer`, or an API key without scope `health:read`.
+     */
+    403: HealthError;
+    /**
+     * Too many failed authentication attempts from this client; see `Retry-After`.
+     */
+    429: HealthError;
+    /**
+     * An unexpected failure; no stack trace and no secret in the body.
+     */
+    500: HealthError;
+};
+
+export type GetHealthDetailedError = GetHealthDetailedErrors[keyof GetHealthDetailedErrors];
+
 export type GetHealthDetailedResponses = {
     /**
-     * Detailed health.
+     * Full health; `status` is `ok` or `degraded` (both are 200).
      */
-    200: unknown;
+    200: HealthDetailedReport;
 };
+
+export type GetHealthDetailedResponse = GetHealthDetailedResponses[keyof GetHealthDetailedResponses];
 
 export type GetHealthConsistencyData = {
     body?: never;
@@ -77,12 +985,43 @@ export type GetHealthConsistencyData = {
     url: '/health/consistency';
 };
 
+export type GetHealthConsistencyErrors = {
+    /**
+     * The request does not match the spec (e.g. an unknown query parameter).
+     */
+    400: HealthError;
+    /**
+     * No credential, or a credential that is wrong, expired or revoked.
+     */
+    401: HealthError;
+    /**
+     * A valid credential below role `viewer`, or an API key without scope `health:read`.
+     */
+    403: HealthError;
+    /**
+     * Too many failed authentication attempts from this client; see `Retry-After`.
+     */
+    429: HealthError;
+    /**
+     * An unexpected failure; no stack trace and no secret in the body.
+     */
+    500: HealthError;
+    /**
+     * No consistency source, no finished scan yet, or the last scan failed.
+     */
+    503: HealthError;
+};
+
+export type GetHealthConsistencyError = GetHealthConsistencyErrors[keyof GetHealthConsistencyErrors];
+
 export type GetHealthConsistencyResponses = {
     /**
-     * Consistency report.
+     * The last finished scan.
      */
-    200: unknown;
+    200: HealthConsistencyReport;
 };
+
+export type GetHealthConsistencyResponse = GetHealthConsistencyResponses[keyof GetHealthConsistencyResponses];
 
 export type GetSftpgoStatsData = {
     body?: never;
@@ -91,12 +1030,31 @@ export type GetSftpgoStatsData = {
     url: '/api/v1/stats/sftpgo';
 };
 
+export type GetSftpgoStatsErrors = {
+    /**
+     * The request does not match the spec (e.g. an unknown query parameter).
+     */
+    400: HealthError;
+    /**
+     * An unexpected failure; no stack trace and no secret in the body.
+     */
+    500: HealthError;
+    /**
+     * No SFTPGo source is configured, or it has not been checked yet.
+     */
+    503: HealthError;
+};
+
+export type GetSftpgoStatsError = GetSftpgoStatsErrors[keyof GetSftpgoStatsErrors];
+
 export type GetSftpgoStatsResponses = {
     /**
-     * SFTPGo status.
+     * SFTPGo's last measured status.
      */
-    200: unknown;
+    200: SftpgoStats;
 };
+
+export type GetSftpgoStatsResponse = GetSftpgoStatsResponses[keyof GetSftpgoStatsResponses];
 
 export type GetPublicHealthData = {
     body?: never;
@@ -105,12 +1063,31 @@ export type GetPublicHealthData = {
     url: '/v1/health';
 };
 
+export type GetPublicHealthErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: AdminError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: AdminError;
+    /**
+     * `unhealthy`: a critical component is down. Same body as 200.
+     */
+    503: PublicHealthReport;
+};
+
+export type GetPublicHealthError = GetPublicHealthErrors[keyof GetPublicHealthErrors];
+
 export type GetPublicHealthResponses = {
     /**
-     * Public health.
+     * `healthy` or `degraded`.
      */
-    200: unknown;
+    200: PublicHealthReport;
 };
+
+export type GetPublicHealthResponse = GetPublicHealthResponses[keyof GetPublicHealthResponses];
 
 export type GetAdminHealthData = {
     body?: never;
@@ -119,25 +1096,89 @@ export type GetAdminHealthData = {
     url: '/v1/admin/health';
 };
 
-export type GetAdminHealthResponses = {
+export type GetAdminHealthErrors = {
     /**
-     * Admin health.
+     * The request does not match this contract (e.g. an unknown query parameter).
      */
-    200: unknown;
+    400: AdminError;
+    /**
+     * No `psession` cookie, or it names no active session.
+     */
+    401: AdminError;
+    /**
+     * The session's user is below `admin`.
+     */
+    403: AdminError;
+    /**
+     * Too many failed authentication attempts from this client address.
+     */
+    429: AdminError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: AdminError;
+    /**
+     * `unhealthy`: a critical component is down. Same body as 200, with reasons.
+     */
+    503: AdminHealthReport;
 };
 
+export type GetAdminHealthError = GetAdminHealthErrors[keyof GetAdminHealthErrors];
+
+export type GetAdminHealthResponses = {
+    /**
+     * `healthy` or `degraded`.
+     */
+    200: AdminHealthReport;
+};
+
+export type GetAdminHealthResponse = GetAdminHealthResponses[keyof GetAdminHealthResponses];
+
 export type LoginData = {
-    body?: never;
+    body: AuthLoginRequest;
     path?: never;
     query?: never;
     url: '/v1/auth/login';
 };
 
+export type LoginErrors = {
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    400: AuthError;
+    /**
+     * Unknown user, wrong password or disabled user; the body does not say which.
+     */
+    401: AuthError;
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    413: AuthError;
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    415: AuthError;
+    /**
+     * Too many failed attempts from this client address; try again after `Retry-After` seconds.
+     */
+    429: AuthError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: AuthError;
+    /**
+     * The session store (Vigil's database, or the configured Redis) cannot be reached.
+     */
+    503: AuthError;
+};
+
+export type LoginError = LoginErrors[keyof LoginErrors];
+
 export type LoginResponses = {
     /**
-     * Logged in.
+     * Logged in. The session id travels only in the `psession` cookie.
      */
-    204: void;
+    200: AuthLoginResponse;
 };
 
 export type LoginResponse = LoginResponses[keyof LoginResponses];
@@ -149,9 +1190,26 @@ export type LogoutData = {
     url: '/v1/auth/logout';
 };
 
+export type LogoutErrors = {
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    400: AuthError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: AuthError;
+    /**
+     * The session store (Vigil's database, or the configured Redis) cannot be reached.
+     */
+    503: AuthError;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
 export type LogoutResponses = {
     /**
-     * Logged out.
+     * Logged out; the cookie is cleared.
      */
     204: void;
 };
@@ -165,26 +1223,77 @@ export type GetHealthStatusData = {
     url: '/health/status';
 };
 
+export type GetHealthStatusErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter). Not in the document; Vigil's addition.
+     */
+    400: StatusError;
+    /**
+     * Unauthorized - API key required (missing, unknown, revoked or expired key).
+     */
+    401: StatusError;
+    /**
+     * Forbidden - Insufficient permissions (a valid key without the `status:read` scope).
+     */
+    403: StatusError;
+    /**
+     * Too many failed authentication attempts from this address; see `Retry-After`. Vigil's addition.
+     */
+    429: StatusError;
+    /**
+     * Unexpected error. Not in the document's response list; its error example carries code 500.
+     */
+    500: StatusError;
+    /**
+     * One or more components unhealthy (overall `unhealthy`); same body as 200.
+     */
+    503: SystemStatus;
+};
+
+export type GetHealthStatusError = GetHealthStatusErrors[keyof GetHealthStatusErrors];
+
 export type GetHealthStatusResponses = {
     /**
-     * All components healthy.
+     * All components healthy (overall `ok` or `degraded`).
      */
-    200: unknown;
+    200: SystemStatus;
 };
+
+export type GetHealthStatusResponse = GetHealthStatusResponses[keyof GetHealthStatusResponses];
 
 export type GetHealthzData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * As in Hasura, `true` turns the degraded `WARN` answer into a 500 `ERROR`.
+         */
+        strict?: boolean;
+    };
     url: '/healthz';
 };
 
+export type GetHealthzErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter), in Hasura's error shape.
+     */
+    400: HasuraError;
+    /**
+     * Unhealthy (`ERROR`), or degraded with `strict=true` (`ERROR: inconsistent sources`).
+     */
+    500: 'ERROR' | 'ERROR: inconsistent sources';
+};
+
+export type GetHealthzError = GetHealthzErrors[keyof GetHealthzErrors];
+
 export type GetHealthzResponses = {
     /**
-     * OK.
+     * Healthy (`OK`) or serving while degraded (`WARN: inconsistent sources`).
      */
-    200: unknown;
+    200: 'OK' | 'WARN: inconsistent sources';
 };
+
+export type GetHealthzResponse = GetHealthzResponses[keyof GetHealthzResponses];
 
 export type GetHealthzSourcesData = {
     body?: never;
@@ -193,9 +1302,133 @@ export type GetHealthzSourcesData = {
     url: '/healthz/sources';
 };
 
+export type GetHealthzSourcesErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter).
+     */
+    400: HasuraError;
+    /**
+     * No credential, or an invalid one.
+     */
+    401: HasuraError;
+    /**
+     * A valid credential that is not admin (including `X-Hasura-Role` other than `admin`).
+     */
+    403: HasuraError;
+    /**
+     * Too many failed authentication attempts from this address; see `Retry-After`.
+     */
+    429: HasuraError;
+    /**
+     * Unexpected error.
+     */
+    500: HasuraError;
+};
+
+export type GetHealthzSourcesError = GetHealthzSourcesErrors[keyof GetHealthzSourcesErrors];
+
 export type GetHealthzSourcesResponses = {
     /**
-     * Source health.
+     * The object with the source name as key and health status as value.
      */
-    200: unknown;
+    200: SourcesHealth;
 };
+
+export type GetHealthzSourcesResponse = GetHealthzSourcesResponses[keyof GetHealthzSourcesResponses];
+
+export type GetLivezData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Present (`?verbose`, `?verbose=true`) to list every check, as Kubernetes does. Only
+         * `false` or `0` turns it off again.
+         *
+         */
+        verbose?: string;
+    };
+    url: '/livez';
+};
+
+export type GetLivezErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter).
+     */
+    400: ProbeError;
+};
+
+export type GetLivezError = GetLivezErrors[keyof GetLivezErrors];
+
+export type GetLivezResponses = {
+    /**
+     * The process is alive.
+     */
+    200: string;
+};
+
+export type GetLivezResponse = GetLivezResponses[keyof GetLivezResponses];
+
+export type GetReadyzData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Present (`?verbose`, `?verbose=true`) to list every check, as Kubernetes does. Only
+         * `false` or `0` turns it off again.
+         *
+         */
+        verbose?: string;
+        /**
+         * Names of checks to skip (repeat the parameter for several).
+         */
+        exclude?: Array<string>;
+    };
+    url: '/readyz';
+};
+
+export type GetReadyzErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter).
+     */
+    400: ProbeError;
+    /**
+     * Not ready (shutting down, or a critical source failing).
+     */
+    503: string;
+};
+
+export type GetReadyzError = GetReadyzErrors[keyof GetReadyzErrors];
+
+export type GetReadyzResponses = {
+    /**
+     * Ready.
+     */
+    200: string;
+};
+
+export type GetReadyzResponse = GetReadyzResponses[keyof GetReadyzResponses];
+
+export type GetMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type GetMetricsErrors = {
+    /**
+     * Bad request (e.g. an unknown query parameter).
+     */
+    400: ProbeError;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
+export type GetMetricsResponses = {
+    /**
+     * The metrics.
+     */
+    200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];

@@ -20,6 +20,12 @@ export interface SqlDetails {
   /** Latency of the test query alone, in milliseconds (fractional). */
   readonly query_latency_ms: number;
   readonly pool: PoolStatistics;
+  /**
+   * The first row the test query returned (values as the driver gives them, bigint-like
+   * values as numbers), or null when it returned none. Lets a source such as
+   * `SELECT count(*) AS count FROM identities` feed a measured figure to a renderer.
+   */
+  readonly first_row: Readonly<Record<string, unknown>> | null;
 }
 
 export interface RedisDetails {

@@ -28,11 +28,31 @@ export interface Check {
   run(signal: AbortSignal): Promise<CheckOutcome>;
   /** Releases long-lived clients (pools, connections). Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Optional. Called by the engine after a run hit its hard deadline: the client may be stuck
+   * on a socket that never answers. Drop (destroy) such clients without waiting on the
+   * dependency, so the next `run` rebuilds them lazily. A check without `reset` is closed
+   * (not awaited) and rebuilt from its factory instead.
+   */
+  reset?(): Promise<void>;
 }
 
 /** Thrown by a check factory when the source cannot be checked as configured. */
 export class CheckConfigError extends Error {
   override readonly name = 'CheckConfigError';
+}
+
+/**
+ * Optional way for `run` to fail while still reporting what it measured (e.g. Elasticsearch
+ * red with its shard counts, a missing directory): the result is `error` with these details.
+ */
+export class CheckFailure extends Error {
+  override readonly name = 'CheckFailure';
+  readonly details: Readonly<Record<string, unknown>>;
+  constructor(message: string, details: Readonly<Record<string, unknown>>) {
+    super(message);
+    this.details = details;
+  }
 }
 
 export const SOURCE_KINDS = [
@@ -46,6 +66,7 @@ export const SOURCE_KINDS = [
   'http',
   'filesystem',
   'resources',
+  'consistency',
 ] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 

@@ -1,8 +1,8 @@
 // Every error Vigil answers, in the documented shape of the API family the request belongs to.
 // The family of an operation is its first tag in openapi/ (system, health, admin, auth,
-// status, sources); requests that match no operation use the `health` shape.
+// status, sources, probes); requests that match no operation use the `health` shape.
 
-export const API_FAMILIES = ['system', 'health', 'admin', 'auth', 'status', 'sources'] as const;
+export const API_FAMILIES = ['system', 'health', 'admin', 'auth', 'status', 'sources', 'probes'] as const;
 export type ApiFamily = (typeof API_FAMILIES)[number];
 
 /** A failure before or inside a handler, independent of any family's wire shape. */
@@ -89,7 +89,9 @@ export function renderError(family: ApiFamily, problem: Problem): Record<string,
     case 'admin':
     case 'auth':
       return { detail: message };
+    // The probes (/livez, /readyz, /metrics) answer text; their rare errors use health's shape.
     case 'health':
+    case 'probes':
       return { status: 'error', error: message, code: problem.code };
   }
 }

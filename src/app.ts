@@ -1,0 +1,114 @@
+// Builds Vigil's Express app from the spec: every operation of openapi/ is routed to the
+// handler of the same operationId, behind spec-driven authentication and
+// express-openapi-validator (requests and responses). Does not listen.
+import cookieParser from 'cookie-parser';
+import express, { type RequestHandler } from 'express';
+import * as eov from 'express-openapi-validator';
+import { configSecrets } from './config/secrets.ts';
+import { createAuthMiddleware } from './http/auth.ts';
+import { createDocsRouter } from './http/docs.ts';
+import { createErrorHandler } from './http/error-handler.ts';
+import { httpProblem, problemFor } from './http/problem.ts';
+import { createRequestLogger } from './http/request-log.ts';
+import { loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
+import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
+import { familyHandlerFactories } from './routes/index.ts';
+
+export interface AppOptions {
+  /** Another spec file (tests); defaults to openapi/openapi.yaml. */
+  readonly specPath?: string;
+}
+
+/**
+ * The handlers of every factory, checked against the spec the way openapi-backend's strict
+ * mode does: start-up fails naming each operation without a handler and each handler
+ * without an operation.
+ */
+export function collectHandlers(
+  deps: AppDeps,
+  factories: readonly FamilyHandlersFactory[],
+  operations: readonly OperationInfo[],
+): OperationHandlers {
+  const handlers: Record<string, RequestHandler> = {};
+  const twice: string[] = [];
+  for (const factory of factories) {
+    for (const [operationId, handler] of Object.entries(factory(deps))) {
+      if (operationId in handlers) twice.push(operationId);
+      handlers[operationId] = handler;
+    }
+  }
+  const known = new Set(operations.map((op) => op.operationId));
+  const unhandled = operations.filter((op) => !(op.operationId in handlers));
+  const orphans = Object.keys(handlers).filter((id) => !known.has(id));
+  const problems: string[] = [];
+  if (unhandled.length > 0) {
+    problems.push(
+      `operations without a handler: ${unhandled.map((op) => `${op.operationId} (${op.method.toUpperCase()} ${op.path})`).join(', ')}`,
+    );
+  }
+  if (orphans.length > 0) problems.push(`handlers without an operation in the spec: ${orphans.join(', ')}`);
+  if (twice.length > 0) problems.push(`operations with more than one handler: ${[...new Set(twice)].join(', ')}`);
+  if (problems.length > 0) throw new Error(`Vigil cannot start: ${problems.join('; ')}`);
+  return handlers;
+}
+
+function validatorMiddleware(spec: LoadedSpec): RequestHandler[] {
+  return eov.middleware({
+    // The validator mutates what it is given; our bundled document stays frozen and shared.
+    apiSpec: structuredClone(spec.document) as unknown as Parameters<typeof eov.middleware>[0]['apiSpec'],
+    // Bundling left internal $refs anywhere in the document (not only under components);
+    // dereferencing makes every one of them resolvable by the validator's ajv.
+    $refParser: { mode: 'dereference' },
+    validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
+    validateResponses: { allErrors: true },
+    // Authentication is ours (http/auth.ts): it runs first and answers in the family's shape.
+    validateSecurity: false,
+  }) as unknown as RequestHandler[];
+}
+
+export async function createApp(
+  deps: AppDeps,
+  factories: readonly FamilyHandlersFactory[] = familyHandlerFactories,
+  options: AppOptions = {},
+): Promise<express.Express> {
+  const spec = await loadSpec(options.specPath);
+  const { operations } = spec;
+  const handlers = collectHandlers(deps, factories, operations);
+  const { server } = deps.config;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', server.trustProxy);
+
+  app.use(createRequestLogger(deps.logger));
+  app.use(createDocsRouter(spec));
+  app.use(express.json({ limit: server.bodyLimitBytes }));
+  app.use(cookieParser());
+  app.use(
+    createAuthMiddleware({
+      operations,
+      identity: deps.identity,
+      retryAfterSeconds: Math.max(1, Math.ceil(deps.config.auth.throttle.windowMs / 1000)),
+    }),
+  );
+  app.use(validatorMiddleware(spec));
+
+  for (const op of operations) {
+    const handler = handlers[op.operationId] as RequestHandler;
+    app[op.method](op.expressPath, (req, res, next) => {
+      res.locals.operationId = op.operationId;
+      return handler(req, res, next);
+    });
+  }
+
+  app.use((_req, _res, next) => next(httpProblem(problemFor(404, 'No such endpoint'))));
+  app.use(
+    createErrorHandler({
+      operations,
+      logger: deps.logger,
+      secrets: configSecrets(deps.config),
+      bodyLimitBytes: server.bodyLimitBytes,
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,145 @@
+// `filesystem`: a directory, the files in it, named entries below it, a SHA-256 manifest
+// (sha256sum output) and executables on PATH. A missing directory is an error; anything
+// else missing or not matching degrades the source, with every figure in the details.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FilesystemDetails } from './details.ts';
+import { optionalString, optionalStringList, requiredString } from './options.ts';
+import { CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+
+type Integrity = NonNullable<FilesystemDetails['integrity']>;
+
+/** A shell-style pattern (`*`, `?`) as a whole-name regular expression. */
+export function globToRegExp(pattern: string): RegExp {
+  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function countFiles(path: string, pattern: RegExp, matchHidden: boolean): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (!pattern.test(entry.name) || (entry.name.startsWith('.') && !matchHidden)) continue;
+    // A symlink counts when it points at a file, as `ls` users would expect.
+    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(path, entry.name)).then((s) => s.isFile(), () => false)));
+    if (isFile) count += 1;
+  }
+  return count;
+}
+
+async function sha256(path: string, signal: AbortSignal): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    await pipeline(createReadStream(path), hash, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return undefined;
+  }
+  return hash.digest('hex');
+}
+
+/** Paths in the manifest are relative to the checked directory; undefined when it cannot be read. */
+async function verifyManifest(root: string, manifestPath: string, signal: AbortSignal): Promise<Integrity | undefined> {
+  let text: string;
+  try {
+    text = await readFile(manifestPath, { encoding: 'utf8', signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return undefined;
+  }
+  let matched = 0;
+  let total = 0;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    total += 1;
+    // sha256sum writes "<hash>  <path>" (text mode) or "<hash> *<path>" (binary mode).
+    const entry = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
+    if (!entry?.[1] || !entry[2]) continue;
+    const actual = await sha256(resolve(root, entry[2]), signal);
+    if (actual === entry[1].toLowerCase()) matched += 1;
+  }
+  return { matched, total, ok: matched === total };
+}
+
+async function onPath(name: string): Promise<boolean> {
+  const candidates = name.includes('/') ? [name] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  for (const candidate of candidates) {
+    const found = await access(candidate, constants.X_OK).then(
+      () => stat(candidate).then((s) => s.isFile()),
+      () => false,
+    );
+    if (found) return true;
+  }
+  return false;
+}
+
+export function createFilesystemCheck(def: SourceDefinition): Check {
+  const root = resolve(requiredString(def, 'path'));
+  const patternText = optionalString(def, 'pattern') ?? '*';
+  const pattern = globToRegExp(patternText);
+  const entries = optionalStringList(def, 'entries');
+  const manifestOption = optionalString(def, 'manifest');
+  const manifest = manifestOption === undefined ? undefined : isAbsolute(manifestOption) ? manifestOption : join(root, manifestOption);
+  const executables = optionalStringList(def, 'executables');
+
+  return {
+    kind: 'filesystem',
+    async run(signal): Promise<CheckOutcome> {
+      const executablesFound = Object.fromEntries(await Promise.all(executables.map(async (name) => [name, await onPath(name)] as const)));
+      const missingExecutables = executables.filter((name) => !executablesFound[name]);
+
+      if (!(await isDirectory(root))) {
+        const details = {
+          path: root,
+          directory_exists: false,
+          files_count: 0,
+          entries: Object.fromEntries(entries.map((name) => [name, false])),
+          integrity: manifest === undefined ? null : { matched: 0, total: 0, ok: false },
+          executables: executablesFound,
+        } satisfies FilesystemDetails;
+        throw new CheckFailure(`filesystem: directory ${root} does not exist`, details);
+      }
+
+      const filesCount = await countFiles(root, pattern, patternText.startsWith('.'));
+      const entriesFound = Object.fromEntries(await Promise.all(entries.map(async (name) => [name, await exists(join(root, name))] as const)));
+      signal.throwIfAborted();
+      const integrity = manifest === undefined ? undefined : await verifyManifest(root, manifest, signal);
+      const details = {
+        path: root,
+        directory_exists: true,
+        files_count: filesCount,
+        entries: entriesFound,
+        integrity: manifest === undefined ? null : (integrity ?? { matched: 0, total: 0, ok: false }),
+        executables: executablesFound,
+      } satisfies FilesystemDetails;
+
+      const problems: string[] = [];
+      const missingEntries = entries.filter((name) => !entriesFound[name]);
+      if (missingEntries.length > 0) problems.push(`missing ${missingEntries.join(', ')}`);
+      if (manifest !== undefined && !integrity) problems.push(`manifest ${manifest} cannot be read`);
+      else if (integrity && !integrity.ok) problems.push(`${integrity.matched}/${integrity.total} files match the manifest`);
+      if (missingExecutables.length > 0) problems.push(`not on PATH: ${missingExecutables.join(', ')}`);
+      if (problems.length > 0) return { status: 'degraded', message: `filesystem: ${root}: ${problems.join('; ')}`, details };
+      return { details };
+    },
+    async close() {
+      // Nothing long-lived.
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// One long-lived client per source, created on first use and rebuilt when broken. Checks keep
+// their pool/connection here so a probe never pays for a connect unless the last one broke.
+
+export interface LazyClientInput<C> {
+  /** Builds and connects a client; `signal` aborts when the client is discarded while connecting. */
+  readonly create: (signal: AbortSignal) => Promise<C>;
+  /** Releases a client. Must not wait on a dependency that may never answer. */
+  readonly destroy: (client: C) => Promise<void> | void;
+  /** False once the client can no longer serve (closed by the server, errored): rebuild it. */
+  readonly usable?: (client: C) => boolean;
+}
+
+export interface LazyClient<C> {
+  /** The current client, created on first use, after `discard`, or when no longer usable. */
+  get(): Promise<C>;
+  /**
+   * Drops the current client (broken, or stuck past a deadline) without waiting for it to
+   * close; the next `get` builds a new one.
+   */
+  discard(): void;
+  /** Discards, waits until every client is released and refuses further use. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function createLazyClient<C>(input: LazyClientInput<C>): LazyClient<C> {
+  const usable = input.usable ?? (() => true);
+  let current: Promise<C> | undefined;
+  let connecting: AbortController | undefined;
+  let closed = false;
+  const releasing = new Set<Promise<void>>();
+
+  const release = (pending: Promise<C>): void => {
+    // A client still connecting is released when its connect settles (bounded by its timeout).
+    const done = pending
+      .then((client) => input.destroy(client))
+      .catch(() => undefined)
+      .finally(() => releasing.delete(done));
+    releasing.add(done);
+  };
+
+  const discard = (): void => {
+    const pending = current;
+    current = undefined;
+    // A connect still in flight is cut short rather than waited for.
+    connecting?.abort(new Error('client discarded'));
+    connecting = undefined;
+    if (pending) release(pending);
+  };
+
+  const create = (): Promise<C> => {
+    const controller = new AbortController();
+    const pending = input.create(controller.signal);
+    current = pending;
+    connecting = controller;
+    const settled = (): void => {
+      if (connecting === controller) connecting = undefined;
+    };
+    pending.then(settled, () => {
+      settled();
+      // A failed connect leaves nothing to release; forget it so the next probe retries.
+      if (current === pending) current = undefined;
+    });
+    return pending;
+  };
+
+  return {
+    async get() {
+      if (closed) throw new Error('client closed');
+      const existing = current;
+      if (!existing) return create();
+      const client = await existing;
+      if (closed) throw new Error('client closed');
+      if (usable(client)) return client;
+      if (current === existing) discard();
+      return current ?? create();
+    },
+    discard,
+    async close() {
+      closed = true;
+      discard();
+      await Promise.all([...releasing]);
+    },
+  };
+}

@@ -1,0 +1,357 @@
+// NATS with JetStream: one long-lived connection per source; each probe reports the server's
+// URL and version, JetStream streams (messages, bytes, consumers), KV buckets (keys, bytes)
+// and, when configured, job records in a KV bucket counted by status plus a dead-letter stream.
+// A configured stream, bucket or DLQ that does not exist makes the source `degraded`.
+import { JetStreamApiError, jetstreamManager, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { Kvm, KvWatchInclude, type KV, type KvEntry } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import net from 'node:net';
+import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './details.ts';
+import { createLazyClient } from './lazy-client.ts';
+import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
+import { onAbort, phasesOf } from './probe.ts';
+import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+
+const STREAM_NOT_FOUND = 10059;
+/** Streams that back KV buckets and object stores: reported as buckets, not as streams. */
+const INTERNAL_STREAM = /^(KV|OBJ)_/;
+
+type JobState = 'unprocessed' | 'processing' | 'completed' | 'failed';
+
+/** Status values of a job record (case-insensitive) and the count each one feeds. */
+export const JOB_STATES: Readonly<Record<string, JobState>> = {
+  unprocessed: 'unprocessed',
+  pending: 'unprocessed',
+  queued: 'unprocessed',
+  processing: 'processing',
+  running: 'processing',
+  completed: 'completed',
+  done: 'completed',
+  failed: 'failed',
+  error: 'failed',
+};
+
+interface JobsSettings {
+  readonly bucket: string;
+  readonly statusField: string;
+  readonly dlqStream: string | undefined;
+}
+
+interface NatsSettings {
+  /** Server URLs without credentials. */
+  readonly servers: readonly string[];
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly token: string | undefined;
+  readonly secrets: readonly string[];
+  /** Empty: every stream (except those backing KV buckets and object stores). */
+  readonly streams: readonly string[];
+  /** Empty: every KV bucket. */
+  readonly kvBuckets: readonly string[];
+  readonly jobs: JobsSettings | undefined;
+}
+
+interface NatsClient {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly kvm: Kvm;
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function readNatsSettings(def: SourceDefinition): NatsSettings {
+  const where = `source "${def.name}" (nats)`;
+  const url = optionalString(def, 'url');
+  const listed = optionalStringList(def, 'servers');
+  if (url !== undefined && listed.length > 0) throw new CheckConfigError(`${where}: set either option "url" or option "servers", not both`);
+  const raw = url !== undefined ? url.split(',').map((part) => part.trim()).filter(Boolean) : listed;
+  if (raw.length === 0) throw new CheckConfigError(`${where}: option "url" (or "servers") must be set`);
+
+  let urlUser: string | undefined;
+  let urlPassword: string | undefined;
+  const servers = raw.map((text) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      throw new CheckConfigError(`${where}: option "${url !== undefined ? 'url' : 'servers'}" must hold valid URLs (nats://host:4222)`);
+    }
+    if (parsed.protocol !== 'nats:' && parsed.protocol !== 'tls:') {
+      throw new CheckConfigError(`${where}: option "${url !== undefined ? 'url' : 'servers'}" must hold URLs starting with nats:// or tls://`);
+    }
+    if (parsed.username) urlUser ??= decoded(parsed.username);
+    if (parsed.password) urlPassword ??= decoded(parsed.password);
+    return `${parsed.protocol}//${parsed.host}`;
+  });
+
+  // nats://user:pass@host carries a user and password; nats://token@host a token.
+  const token = optionalString(def, 'token') ?? (urlPassword === undefined ? urlUser : undefined);
+  const user = optionalString(def, 'user') ?? (urlPassword !== undefined ? urlUser : undefined);
+  const password = optionalString(def, 'password') ?? urlPassword;
+  if (token !== undefined && (user !== undefined || password !== undefined)) {
+    throw new CheckConfigError(`${where}: set either option "token" or options "user"/"password", not both`);
+  }
+
+  const jobsSection = optionalSection(def, 'jobs');
+  const jobs = jobsSection
+    ? {
+        bucket: requiredString(jobsSection, 'jobs.bucket'),
+        statusField: optionalString(jobsSection, 'jobs.status_field') ?? 'status',
+        dlqStream: optionalString(jobsSection, 'jobs.dlq_stream'),
+      }
+    : undefined;
+
+  const secrets = [password, token].flatMap((secret) => (secret ? [secret, encodeURIComponent(secret)] : []));
+  return {
+    servers,
+    user,
+    password,
+    token,
+    secrets,
+    streams: optionalStringList(def, 'streams'),
+    kvBuckets: optionalStringList(def, 'kv_buckets'),
+    jobs,
+  };
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND;
+}
+
+function streamDetails(info: StreamInfo): StreamDetails {
+  return { name: info.config.name, messages: info.state.messages, bytes: info.state.bytes, consumers: info.state.consumer_count };
+}
+
+/** Keys currently in `kv` (deleted and purged keys excluded), read from headers only. */
+async function liveKeys(kv: KV): Promise<number> {
+  let count = 0;
+  for await (const _key of await kv.keys()) count += 1;
+  return count;
+}
+
+async function bucketDetails(name: string, kv: KV): Promise<KvBucketDetails> {
+  const status = await kv.status();
+  return { name, keys: status.values === 0 ? 0 : await liveKeys(kv), bytes: status.size };
+}
+
+/** The status a job record holds: a JSON object's `field`, a JSON string, or the plain text. */
+function jobStatus(entry: KvEntry, field: string): string {
+  const text = entry.string();
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'string') return value;
+    if (value !== null && typeof value === 'object') return String((value as Record<string, unknown>)[field] ?? '');
+    return String(value);
+  } catch {
+    return text.trim();
+  }
+}
+
+/** Counts the latest value of every key in `kv` by job status. */
+async function countJobs(kv: KV, statusField: string, signal: AbortSignal): Promise<Omit<JobCounts, 'dlq'>> {
+  const counts = { total: 0, unprocessed: 0, processing: 0, completed: 0, failed: 0 };
+  const status = await kv.status();
+  // An empty bucket would leave the watcher waiting for a first update.
+  if (status.values === 0) return counts;
+  const entries = await kv.watch({ include: KvWatchInclude.LastValue });
+  const stopWatching = onAbort(signal, () => entries.stop());
+  try {
+    for await (const entry of entries) {
+      if (entry.operation === 'PUT') {
+        counts.total += 1;
+        const state = JOB_STATES[jobStatus(entry, statusField).toLowerCase()];
+        if (state) counts[state] += 1;
+      }
+      // The watcher flags the last of the current values as the first "update".
+      if (entry.isUpdate) break;
+    }
+  } finally {
+    stopWatching();
+    entries.stop();
+  }
+  return counts;
+}
+
+/**
+ * Resolves once `server` greets with its INFO line on a socket of our own, closed right after.
+ * nats.js never destroys its socket when a server accepts but never greets (its connect
+ * timeout leaves it open for good), so a server is only handed to it once it has answered.
+ */
+export function awaitGreeting(server: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const url = new URL(server);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port ? Number(url.port) : 4222;
+  if (signal.aborted) return Promise.reject(new Error('connect aborted'));
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbortSignal);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbortSignal = (): void => finish(new Error('connect aborted'));
+    const timer = setTimeout(() => finish(new Error(`no greeting from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
+    signal.addEventListener('abort', onAbortSignal, { once: true });
+    socket.once('data', (chunk: Buffer) => finish(chunk.toString('latin1').startsWith('INFO') ? undefined : new Error(`${host}:${port} is not a NATS server`)));
+    socket.once('error', (error) => finish(error));
+    socket.once('close', () => finish(new Error(`${host}:${port} closed the connection`)));
+  });
+}
+
+export function createNatsCheck(def: SourceDefinition): Check {
+  const settings = readNatsSettings(def);
+  const scheme = settings.servers[0]?.startsWith('tls:') ? 'tls:' : 'nats:';
+
+  const clients = createLazyClient<NatsClient>({
+    create: async (signal) => {
+      const greeted = await Promise.allSettled(settings.servers.map((server) => awaitGreeting(server, def.timeoutMs, signal)));
+      const servers = settings.servers.filter((_server, index) => greeted[index]?.status === 'fulfilled');
+      if (servers.length === 0) throw (greeted[0] as PromiseRejectedResult).reason;
+      const nc = await connect({
+        servers,
+        noRandomize: true,
+        ...(settings.user !== undefined ? { user: settings.user } : {}),
+        ...(settings.password !== undefined ? { pass: settings.password } : {}),
+        ...(settings.token !== undefined ? { token: settings.token } : {}),
+        name: 'vigil',
+        timeout: def.timeoutMs,
+        // A lost connection is rebuilt by the next probe, which then reports the outage
+        // instead of waiting on the client's own reconnect loop.
+        reconnect: false,
+      });
+      const jsm = await jetstreamManager(nc, { timeout: def.timeoutMs, checkAPI: false });
+      return { nc, jsm, kvm: new Kvm(jsm.jetstream()) };
+    },
+    destroy: ({ nc }) => nc.close(),
+    usable: ({ nc }) => !nc.isClosed() && !nc.isDraining(),
+  });
+
+  async function jetstreamEnabled(jsm: JetStreamManager): Promise<boolean> {
+    try {
+      await jsm.getAccountInfo();
+      return true;
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'JetStreamNotEnabled') return false;
+      throw error;
+    }
+  }
+
+  async function listStreams(jsm: JetStreamManager, missing: string[]): Promise<StreamDetails[]> {
+    if (settings.streams.length === 0) {
+      const all: StreamDetails[] = [];
+      for await (const info of jsm.streams.list()) {
+        if (!INTERNAL_STREAM.test(info.config.name)) all.push(streamDetails(info));
+      }
+      return all.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    const found: StreamDetails[] = [];
+    for (const name of settings.streams) {
+      try {
+        found.push(streamDetails(await jsm.streams.info(name)));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        missing.push(`stream "${name}"`);
+      }
+    }
+    return found;
+  }
+
+  async function listBuckets(client: NatsClient, missing: string[]): Promise<KvBucketDetails[]> {
+    if (settings.kvBuckets.length === 0) {
+      const all: KvBucketDetails[] = [];
+      const names: string[] = [];
+      for await (const status of client.kvm.list()) names.push(status.bucket);
+      for (const name of names) {
+        try {
+          all.push(await bucketDetails(name, await client.kvm.open(name)));
+        } catch (error) {
+          // Deleted between listing and reading: it is simply gone.
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      return all.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    const found: KvBucketDetails[] = [];
+    for (const name of settings.kvBuckets) {
+      try {
+        found.push(await bucketDetails(name, await client.kvm.open(name)));
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        missing.push(`KV bucket "${name}"`);
+      }
+    }
+    return found;
+  }
+
+  async function jobCounts(client: NatsClient, jobs: JobsSettings, missing: string[], signal: AbortSignal): Promise<JobCounts | undefined> {
+    let counts: Omit<JobCounts, 'dlq'>;
+    try {
+      counts = await countJobs(await client.kvm.open(jobs.bucket), jobs.statusField, signal);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      missing.push(`jobs KV bucket "${jobs.bucket}"`);
+      return undefined;
+    }
+    let dlq = 0;
+    if (jobs.dlqStream !== undefined) {
+      try {
+        dlq = (await client.jsm.streams.info(jobs.dlqStream)).state.messages;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        missing.push(`dead-letter stream "${jobs.dlqStream}"`);
+      }
+    }
+    return { ...counts, dlq };
+  }
+
+  return {
+    kind: 'nats',
+    async run(signal): Promise<CheckOutcome> {
+      const phase = phasesOf('nats', signal, settings.secrets);
+      // Past the deadline, drop the connection at once: the server may never answer.
+      const stopWatching = onAbort(signal, () => clients.discard());
+      try {
+        const client = await phase('connect', () => clients.get());
+        const jetstream = await phase('JetStream', () => jetstreamEnabled(client.jsm));
+        const wantsJetStream = settings.streams.length > 0 || settings.kvBuckets.length > 0 || settings.jobs !== undefined;
+        if (!jetstream && wantsJetStream) throw new Error('nats: JetStream failed: JetStream is not enabled on the server');
+
+        const missing: string[] = [];
+        const streams = jetstream ? await phase('streams', () => listStreams(client.jsm, missing)) : [];
+        const kvBuckets = jetstream ? await phase('KV buckets', () => listBuckets(client, missing)) : [];
+        const jobs = settings.jobs && (await phase('jobs', () => jobCounts(client, settings.jobs!, missing, signal)));
+
+        const details: NatsDetails = {
+          server_url: `${scheme}//${client.nc.getServer()}`,
+          server_version: client.nc.info?.version ?? '',
+          jetstream,
+          streams,
+          kv_buckets: kvBuckets,
+          ...(jobs ? { jobs } : {}),
+        };
+        if (missing.length === 0) return { details: { ...details } };
+        return { status: 'degraded', message: `nats: not found: ${missing.join(', ')}`, details: { ...details } };
+      } catch (error) {
+        // A connection that failed a probe may be half-dead without having said so: rebuild it.
+        clients.discard();
+        throw error;
+      } finally {
+        stopWatching();
+      }
+    },
+    async reset() {
+      clients.discard();
+    },
+    close: () => clients.close(),
+  };
+}

@@ -1,0 +1,118 @@
+// PostgreSQL: a small pg Pool per source runs the configured test query (Hasura's test.sql)
+// and reports its latency, the server version and the pool's statistics.
+import pg from 'pg';
+import type { SqlDetails } from './details.ts';
+import { createLazyClient } from './lazy-client.ts';
+import { elapsedMs, onAbort, phasesOf } from './probe.ts';
+import { plainRow, readSqlSettings } from './sql-pool.ts';
+import type { Check, SourceDefinition } from './types.ts';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * pg reads the server's ParameterStatus messages but does not keep them; this client remembers
+ * `server_version` as it arrives during connect, so no extra query is needed to report it.
+ * (A subclass because pg's Pool builds clients with `new Client(config)`.)
+ */
+class VersionAwareClient extends pg.Client {
+  serverVersion = '';
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.connection.on('parameterStatus', (message: { parameterName?: string; parameterValue?: string }) => {
+      if (message.parameterName === 'server_version') this.serverVersion = message.parameterValue ?? '';
+    });
+  }
+}
+
+/** TLS as asked by the URL's libpq-style `sslmode`; absent or `disable` means plain TCP. */
+function sslFromUrl(url: URL | undefined): pg.ClientConfig['ssl'] {
+  const mode = url?.searchParams.get('sslmode');
+  if (!mode || mode === 'disable') return undefined;
+  return mode === 'no-verify' ? { rejectUnauthorized: false } : true;
+}
+
+export function createPostgresCheck(def: SourceDefinition): Check {
+  const settings = readSqlSettings(def, ['postgres:', 'postgresql:'], 5432);
+  const { endpoint } = settings;
+  const ssl = sslFromUrl(endpoint.url);
+  const config: pg.PoolConfig = {
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(endpoint.user !== undefined ? { user: endpoint.user } : {}),
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+    ...(settings.database !== undefined ? { database: settings.database } : {}),
+    ...(ssl !== undefined ? { ssl } : {}),
+    max: settings.poolMax,
+    // A connect and a query are each bounded by the source's timeout, on both ends.
+    connectionTimeoutMillis: def.timeoutMs,
+    statement_timeout: def.timeoutMs,
+    // Keep the probe's connection between runs: the pool is the long-lived client.
+    idleTimeoutMillis: 0,
+    application_name: 'vigil',
+    Client: VersionAwareClient as unknown as pg.PoolConfig['Client'],
+  };
+
+  const pools = createLazyClient<pg.Pool>({
+    create: async () => {
+      const pool = new pg.Pool(config);
+      // An idle connection dropped by the server is removed by the pool; without a listener
+      // its 'error' event would crash the process.
+      pool.on('error', () => undefined);
+      return pool;
+    },
+    destroy: (pool) => pool.end(),
+  });
+
+  return {
+    kind: 'postgres',
+    async run(signal) {
+      const phase = phasesOf('postgres', signal, endpoint.secrets);
+      const pool = await phase('connect', () => pools.get());
+      const client = await phase('connect', () => pool.connect(), (late) => late.release(true));
+      const connection = (client as unknown as VersionAwareClient).connection;
+      let broken = false;
+      // Past the deadline, destroy the socket at once: the server may never answer.
+      const stopWatching = onAbort(signal, () => {
+        broken = true;
+        connection.stream.destroy();
+      });
+      let result: pg.QueryResult;
+      let queryLatency: number;
+      try {
+        const started = performance.now();
+        const answer: pg.QueryResult | pg.QueryResult[] = await phase('query', () => client.query(settings.query));
+        queryLatency = elapsedMs(started);
+        // A multi-statement query answers one result per statement; the last one is the test.
+        result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+      } catch (error) {
+        broken = true;
+        throw error;
+      } finally {
+        stopWatching();
+        client.release(broken);
+      }
+
+      const numeric = new Set(
+        (result.fields ?? []).filter((f) => f.dataTypeID === INT8_OID || f.dataTypeID === NUMERIC_OID).map((f) => f.name),
+      );
+      const details: SqlDetails = {
+        server_version: (client as unknown as VersionAwareClient).serverVersion,
+        query_latency_ms: queryLatency,
+        pool: {
+          size: settings.poolMax,
+          total: pool.totalCount,
+          checked_in: pool.idleCount,
+          checked_out: pool.totalCount - pool.idleCount,
+          waiting: pool.waitingCount,
+        },
+        first_row: plainRow(result.rows?.[0], numeric),
+      };
+      return { details: { ...details } };
+    },
+    async reset() {
+      pools.discard();
+    },
+    close: () => pools.close(),
+  };
+}

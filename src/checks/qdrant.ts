@@ -1,0 +1,67 @@
+// `qdrant`: its readiness endpoint, then the collection count and version, over plain HTTP
+// (the http kind's request: an aborted probe destroys its socket, which fetch does not).
+import type { QdrantDetails } from './details.ts';
+import { createProbeAgent, httpRequest, type HttpResponse } from './http.ts';
+import { optionalString, requiredUrl } from './options.ts';
+import { displayUrl } from './redact.ts';
+import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
+
+export function createQdrantCheck(def: SourceDefinition): Check {
+  const base = requiredUrl(def, 'url', ['http:', 'https:']);
+  const apiKey = optionalString(def, 'api_key');
+  const shownUrl = displayUrl(base.toString());
+  const headers: Record<string, string> = { accept: 'application/json', ...(apiKey ? { 'api-key': apiKey } : {}) };
+
+  let agent = createProbeAgent(base);
+
+  async function get(path: string, phase: string, signal: AbortSignal): Promise<HttpResponse> {
+    const url = new URL(path, base.href.endsWith('/') ? base : `${base.href}/`);
+    let response: HttpResponse;
+    try {
+      response = await httpRequest({ url, headers, signal, agent });
+    } catch (error) {
+      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: HTTP ${response.statusCode}`);
+    }
+    return response;
+  }
+
+  function json<T>(response: HttpResponse, phase: string): T {
+    try {
+      return JSON.parse(response.body.toString('utf8')) as T;
+    } catch {
+      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: the answer is not JSON`);
+    }
+  }
+
+  return {
+    kind: 'qdrant',
+    async run(signal): Promise<CheckOutcome> {
+      await get('readyz', 'readiness', signal);
+      const [collections, root] = await Promise.all([
+        get('collections', 'list collections', signal).then((r) => json<{ result?: { collections?: unknown[] } }>(r, 'list collections')),
+        // The version is a nicety: a root endpoint that refuses us does not fail the check.
+        get('', 'version', signal)
+          .then((r) => json<{ version?: unknown }>(r, 'version'))
+          .catch(() => ({ version: undefined })),
+      ]);
+      const list = collections.result?.collections;
+      if (!Array.isArray(list)) throw new Error(`qdrant: list collections failed at ${shownUrl}: unexpected answer`);
+      const details = {
+        ready: true,
+        collections_count: list.length,
+        version: typeof root.version === 'string' ? root.version : null,
+      } satisfies QdrantDetails;
+      return { details };
+    },
+    async reset() {
+      agent.destroy();
+      agent = createProbeAgent(base);
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}

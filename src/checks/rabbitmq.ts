@@ -1,0 +1,131 @@
+// RabbitMQ: one long-lived AMQP connection per source; each probe opens and closes a channel,
+// and checks each configured queue (messages, consumers) in a throwaway channel of its own.
+// A configured queue that does not exist makes the source `degraded` (the broker works; the
+// application's queue is missing), not `error`.
+import amqp from 'amqplib';
+import type { RabbitDetails, RabbitQueueDetails } from './details.ts';
+import { readEndpoint } from './endpoint.ts';
+import { createLazyClient } from './lazy-client.ts';
+import { optionalString, optionalStringList } from './options.ts';
+import { onAbort, phasesOf } from './probe.ts';
+import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
+
+const AMQP_NOT_FOUND = 404;
+/** How long a graceful connection close may take before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+function streamOf(connection: amqp.ChannelModel): { destroy(): void } | undefined {
+  // amqplib keeps the socket on the connection; the typings leave it out.
+  return (connection.connection as unknown as { stream?: { destroy(): void } }).stream;
+}
+
+function readRabbitSettings(def: SourceDefinition): { readonly connect: amqp.Options.Connect; readonly secrets: readonly string[]; readonly queues: readonly string[] } {
+  const endpoint = readEndpoint(def, { protocols: ['amqp:', 'amqps:'], defaultPort: 5672 });
+  const vhost = optionalString(def, 'vhost') ?? endpoint.path ?? '/';
+  const connect: amqp.Options.Connect = {
+    protocol: (endpoint.url?.protocol ?? 'amqp:').replace(':', ''),
+    hostname: endpoint.host,
+    port: endpoint.port,
+    vhost,
+    ...(endpoint.user !== undefined ? { username: endpoint.user } : {}),
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+  };
+  return { connect, secrets: endpoint.secrets, queues: optionalStringList(def, 'queues') };
+}
+
+export function createRabbitmqCheck(def: SourceDefinition): Check {
+  const settings = readRabbitSettings(def);
+  const closedConnections = new WeakSet<amqp.ChannelModel>();
+
+  const connections = createLazyClient<amqp.ChannelModel>({
+    create: async () => {
+      // `timeout` bounds the TCP connect and the AMQP handshake together.
+      const connection = await amqp.connect(settings.connect, { timeout: def.timeoutMs, clientProperties: { connection_name: 'vigil' } });
+      // The broker or the network may close it at any time; the next probe then reconnects.
+      connection.on('error', () => undefined);
+      connection.on('close', () => closedConnections.add(connection));
+      return connection;
+    },
+    destroy: async (connection) => {
+      if (!closedConnections.has(connection)) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          connection.close().catch(() => undefined),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, CLOSE_GRACE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      streamOf(connection)?.destroy();
+    },
+    usable: (connection) => !closedConnections.has(connection),
+  });
+
+  async function openChannel(connection: amqp.ChannelModel): Promise<amqp.Channel> {
+    const channel = await connection.createChannel();
+    // The broker closes a channel on e.g. a missing queue and says so with an 'error' event,
+    // which would crash the process unheard; the failing call reports it.
+    channel.on('error', () => undefined);
+    return channel;
+  }
+
+  return {
+    kind: 'rabbitmq',
+    async run(signal): Promise<CheckOutcome> {
+      const phase = phasesOf('rabbitmq', signal, settings.secrets);
+      // Past the deadline, drop the connection at once: the broker may never answer.
+      const stopWatching = onAbort(signal, () => connections.discard());
+      try {
+        const connection = await phase('connect', () => connections.get());
+        const channel = await phase('channel open', () => openChannel(connection));
+        await phase('channel close', () => channel.close());
+
+        const queues: RabbitQueueDetails[] = [];
+        for (const name of settings.queues) {
+          const reply = await phase(`queue "${name}" check`, async () => {
+            const probe = await openChannel(connection);
+            try {
+              const found = await probe.checkQueue(name);
+              await probe.close();
+              return found;
+            } catch (error) {
+              // The broker answered "not found" and closed that channel itself.
+              if ((error as { code?: unknown }).code === AMQP_NOT_FOUND) return null;
+              throw error;
+            }
+          });
+          queues.push(
+            reply
+              ? { name, exists: true, messages: reply.messageCount, consumers: reply.consumerCount }
+              : { name, exists: false, messages: null, consumers: null },
+          );
+        }
+
+        const server = connection.connection.serverProperties;
+        const details: RabbitDetails = {
+          server_product: String(server.product ?? ''),
+          server_version: String(server.version ?? ''),
+          queues,
+        };
+        const missing = queues.filter((queue) => !queue.exists).map((queue) => `"${queue.name}"`);
+        if (missing.length === 0) return { details: { ...details } };
+        return {
+          status: 'degraded',
+          message: `rabbitmq: ${missing.length === 1 ? `queue ${missing[0]} does not exist` : `queues ${missing.join(', ')} do not exist`}`,
+          details: { ...details },
+        };
+      } catch (error) {
+        // A connection that failed a probe may be half-dead without having said so: rebuild it.
+        connections.discard();
+        throw error;
+      } finally {
+        stopWatching();
+      }
+    },
+    async reset() {
+      connections.discard();
+    },
+    close: () => connections.close(),
+  };
+}

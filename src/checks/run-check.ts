@@ -1,0 +1,230 @@
+// The one wrapper every probe goes through (Spring's AbstractHealthIndicator.health()):
+// it bounds each attempt by a hard deadline, classifies what happened, measures latency,
+// redacts secrets and applies Hasura's retries. It never rejects and never waits on a
+// dependency past the deadline: a hung check's promise is simply abandoned.
+import { redactSecrets, safeErrorMessage } from './redact.ts';
+import { CheckConfigError, CheckFailure, type Check, type CheckResult, type CheckStatus, type SourceDefinition } from './types.ts';
+
+/**
+ * Where `runCheck` gets its check from. `current()` may build the check lazily (and throw a
+ * CheckConfigError doing so); `recover()` is called after an attempt hit its deadline.
+ */
+export interface CheckHandle {
+  current(): Check;
+  recover(): Promise<void>;
+}
+
+export interface RunCheckOptions {
+  /** Aborts the run (engine stopping): the attempt in flight is abandoned at once. */
+  readonly signal?: AbortSignal;
+  /** Clock for the result's timestamp; latency always uses the monotonic clock. */
+  readonly now?: () => number;
+}
+
+/** Option keys whose string values are secrets: masked in every message and detail. */
+const SECRET_KEY = /pass|secret|token|key|credential|auth|cookie|private|signature/i;
+
+/** How long a `reset()` after a timeout may take before the run moves on without it. */
+const RECOVER_WAIT_MS = 1_000;
+/** A retry is not worth making with less time than this left for its attempt. */
+const MIN_RETRY_ATTEMPT_MS = 50;
+
+interface Attempt {
+  readonly status: CheckStatus;
+  readonly latencyMs: number;
+  readonly message?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The secrets of a source: string option values (at any depth) under a key that looks secret,
+ * and the password of any URL-valued option.
+ */
+export function secretsOf(definition: SourceDefinition): readonly string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, key: string): void => {
+    if (typeof value === 'string') {
+      if (SECRET_KEY.test(key)) {
+        found.push(value);
+        // "Bearer <token>", "ApiKey <key>": the credential also travels without its scheme.
+        const credential = value.trim().split(/\s+/).at(-1);
+        if (credential && credential !== value) found.push(credential);
+      }
+      const password = urlPassword(value);
+      if (password) found.push(password, encodeURIComponent(password));
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
+    }
+  };
+  visit(definition.options, '');
+  // Longest first, so a secret containing another is masked whole.
+  return [...new Set(found)].sort((a, b) => b.length - a.length);
+}
+
+function urlPassword(value: string): string | undefined {
+  if (!value.includes('@') || !value.includes('://')) return undefined;
+  try {
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `value` with every string inside redacted (details can echo URLs or server messages). */
+function redactDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return redactSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactDeep(child, secrets)]));
+  }
+  return value;
+}
+
+function fixedHandle(check: Check): CheckHandle {
+  return { current: () => check, recover: async () => check.reset?.() };
+}
+
+function elapsedSince(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A thrown error's message, redacted and naming the dependency ("redis: ..."). */
+function failureMessage(kind: string, error: unknown, secrets: readonly string[]): string {
+  const message = safeErrorMessage(error, secrets);
+  // A configuration error already names the source and the key to fix.
+  if (error instanceof CheckConfigError || message.startsWith(`${kind}:`)) return message;
+  return `${kind}: ${message}`;
+}
+
+async function attemptOnce(
+  definition: SourceDefinition,
+  handle: CheckHandle,
+  deadlineMs: number,
+  outer: AbortSignal | undefined,
+  secrets: readonly string[],
+): Promise<Attempt> {
+  const started = performance.now();
+  let check: Check;
+  try {
+    check = handle.current();
+  } catch (error) {
+    const status = error instanceof CheckConfigError ? 'failed' : 'error';
+    return { status, latencyMs: 0, message: failureMessage(definition.kind, error, secrets) };
+  }
+
+  const timeoutMs = Math.max(1, Math.round(deadlineMs));
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onOuterAbort: (() => void) | undefined;
+
+  const deadline = new Promise<Attempt>((resolve) => {
+    timer = setTimeout(() => {
+      // Settle first, then abort: the check's own AbortError must not win the race.
+      resolve({ status: 'timeout', latencyMs: elapsedSince(started), message: `${definition.kind}: no answer within ${timeoutMs} ms` });
+      controller.abort(new Error(`deadline of ${timeoutMs} ms reached`));
+    }, timeoutMs);
+  });
+  const stopped = new Promise<Attempt>((resolve) => {
+    onOuterAbort = () => {
+      resolve({ status: 'error', latencyMs: elapsedSince(started), message: `${definition.kind}: run aborted (engine stopping)` });
+      controller.abort(new Error('engine stopping'));
+    };
+    if (outer?.aborted) onOuterAbort();
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  });
+  const probe = Promise.resolve()
+    .then(() => check.run(controller.signal))
+    .then(
+      (outcome): Attempt => ({
+        status: outcome.status ?? 'ok',
+        latencyMs: elapsedSince(started),
+        ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+        ...(outcome.details !== undefined ? { details: outcome.details } : {}),
+      }),
+      (error: unknown): Attempt => ({
+        status: error instanceof CheckConfigError ? 'failed' : 'error',
+        latencyMs: elapsedSince(started),
+        message: failureMessage(definition.kind, error, secrets),
+        ...(error instanceof CheckFailure ? { details: error.details } : {}),
+      }),
+    );
+
+  const attempt = await Promise.race([probe, deadline, stopped]);
+  clearTimeout(timer);
+  if (onOuterAbort) outer?.removeEventListener('abort', onOuterAbort);
+
+  if (attempt.status === 'timeout') {
+    // The client may be stuck on a socket that never answers; have it rebuilt, but do not
+    // let a reset that itself hangs hold the run.
+    await Promise.race([handle.recover().catch(() => undefined), sleep(RECOVER_WAIT_MS, outer)]);
+  }
+  return attempt;
+}
+
+/**
+ * Runs one source once, with Hasura's retries: a failed attempt (`error` or `timeout`) is
+ * retried up to `retries` times, `retryIntervalMs` apart, and the run reports the last attempt.
+ * `ok`, `degraded` and `failed` (configuration) are final at once.
+ *
+ * A run never outlasts its interval (so it never delays the next scheduled run), bounded by
+ * max(intervalMs, timeoutMs) so the first attempt always gets its whole timeout. Retries are
+ * fitted into what is left: each waits min(retryIntervalMs, half the time left) and its attempt
+ * gets min(timeoutMs, the time left); with less than MIN_RETRY_ATTEMPT_MS left there is no
+ * further retry. With room to spare (interval >= attempts x (timeout + retry_interval)) this is
+ * exactly Hasura's behaviour; when the settings do not fit (Vigil's defaults: interval = timeout
+ * = retry_interval = 10 s) quick failures are still retried, compressed into the interval,
+ * while a dependency that hangs uses the whole budget on its first attempt.
+ */
+export async function runCheck(
+  definition: SourceDefinition,
+  target: Check | CheckHandle,
+  options: RunCheckOptions = {},
+): Promise<CheckResult> {
+  const handle = 'current' in target ? target : fixedHandle(target);
+  const secrets = secretsOf(definition);
+  const runEnds = performance.now() + Math.max(definition.intervalMs, definition.timeoutMs);
+  const maxAttempts = 1 + Math.max(0, Math.floor(definition.retries));
+  let attempts = 1;
+  let last = await attemptOnce(definition, handle, definition.timeoutMs, options.signal, secrets);
+  while ((last.status === 'error' || last.status === 'timeout') && attempts < maxAttempts && !options.signal?.aborted) {
+    const wait = Math.min(definition.retryIntervalMs, (runEnds - performance.now()) / 2);
+    if (runEnds - performance.now() - wait < MIN_RETRY_ATTEMPT_MS) break;
+    await sleep(Math.max(0, wait), options.signal);
+    const left = runEnds - performance.now();
+    if (options.signal?.aborted || left < MIN_RETRY_ATTEMPT_MS) break;
+    attempts += 1;
+    last = await attemptOnce(definition, handle, Math.min(definition.timeoutMs, left), options.signal, secrets);
+  }
+
+  const failing = last.status === 'error' || last.status === 'timeout';
+  const message =
+    last.message === undefined
+      ? undefined
+      : redactSecrets(failing && attempts > 1 ? `${last.message} (after ${attempts} attempts)` : last.message, secrets);
+  const now = options.now ?? Date.now;
+  return {
+    source: definition.name,
+    kind: definition.kind,
+    status: last.status,
+    latencyMs: last.latencyMs,
+    ...(message !== undefined ? { error: message } : {}),
+    ...(last.details !== undefined ? { details: redactDeep(last.details, secrets) as Readonly<Record<string, unknown>> } : {}),
+    timestamp: new Date(now()).toISOString(),
+  };
+}

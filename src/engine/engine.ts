@@ -1,0 +1,203 @@
+// The background scheduler: one setTimeout chain per source, so a slow source never delays
+// another and runs of one source never overlap. Handlers read the snapshot only.
+import type { Logger } from 'pino';
+import { createCheck as registryCreateCheck } from '../checks/registry.ts';
+import { redactSecrets, safeErrorMessage } from '../checks/redact.ts';
+import { runCheck, secretsOf } from '../checks/run-check.ts';
+import { CheckConfigError, type Check, type CheckResult, type SourceDefinition } from '../checks/types.ts';
+import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';
+import type { HealthEngine, SourceState } from './types.ts';
+
+export interface HealthEngineInput {
+  readonly sources: readonly SourceDefinition[];
+  /** Sources the configuration loader refused: reported `failed` with `reason`, never run. */
+  readonly invalidSources?: readonly { readonly definition: SourceDefinition; readonly reason: string }[];
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  readonly createCheck?: (definition: SourceDefinition) => Check;
+  /** Results kept per source, most recent last. */
+  readonly historySize?: number;
+  /** Clock for result timestamps (tests move time); latency uses the monotonic clock. */
+  readonly now?: () => number;
+}
+
+interface Slot {
+  readonly definition: SourceDefinition;
+  /** Absent when the source cannot run (invalid, or its factory refused it). */
+  readonly handle: ManagedCheckHandle | undefined;
+  latest: CheckResult | undefined;
+  history: CheckResult[];
+  inFlight: Promise<CheckResult> | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export function createHealthEngine(input: HealthEngineInput): HealthEngine {
+  const { logger } = input;
+  const factory = input.createCheck ?? registryCreateCheck;
+  const historySize = Math.max(1, input.historySize ?? 20);
+  const now = input.now ?? Date.now;
+  const stopping = new AbortController();
+  const slots = new Map<string, Slot>();
+  let started = false;
+  // Readiness is judged only once every slot exists (failed ones are recorded while building).
+  let built = false;
+  let stopPromise: Promise<void> | undefined;
+  let markReady: () => void = () => undefined;
+  const readyPromise = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+
+  function failedResult(definition: SourceDefinition, reason: string): CheckResult {
+    return {
+      source: definition.name,
+      kind: definition.kind,
+      status: 'failed',
+      latencyMs: 0,
+      error: redactSecrets(reason, secretsOf(definition)),
+      timestamp: new Date(now()).toISOString(),
+    };
+  }
+
+  function record(slot: Slot, result: CheckResult): void {
+    const previous = slot.latest;
+    slot.latest = result;
+    slot.history = [...slot.history, result].slice(-historySize);
+    if (previous?.status !== result.status) {
+      const fields = {
+        source: result.source,
+        kind: result.kind,
+        status: result.status,
+        previous: previous?.status ?? null,
+        latencyMs: result.latencyMs,
+        ...(result.error !== undefined ? { reason: result.error } : {}),
+      };
+      const line = `source "${result.source}" is ${result.status}`;
+      if (result.status === 'ok') logger.info(fields, line);
+      else if (result.status === 'degraded') logger.warn(fields, line);
+      else logger.error(fields, line);
+    }
+    if (built) checkReady();
+  }
+
+  function checkReady(): void {
+    if ([...slots.values()].every((s) => s.latest !== undefined)) markReady();
+  }
+
+  function addSlot(definition: SourceDefinition, handle: ManagedCheckHandle | undefined): Slot | undefined {
+    if (slots.has(definition.name)) {
+      logger.error({ source: definition.name }, `source "${definition.name}" is declared twice; the second one is ignored`);
+      return undefined;
+    }
+    const slot: Slot = { definition, handle, latest: undefined, history: [], inFlight: undefined, timer: undefined };
+    slots.set(definition.name, slot);
+    return slot;
+  }
+
+  for (const definition of input.sources) {
+    if (slots.has(definition.name)) {
+      addSlot(definition, undefined); // logs the duplicate
+      continue;
+    }
+    let check: Check;
+    try {
+      check = factory(definition);
+    } catch (error) {
+      const reason =
+        error instanceof CheckConfigError ? error.message : `source "${definition.name}": cannot be set up: ${safeErrorMessage(error)}`;
+      const slot = addSlot(definition, undefined);
+      if (slot) record(slot, failedResult(definition, reason));
+      continue;
+    }
+    addSlot(definition, createCheckHandle(definition, factory, check));
+  }
+  for (const { definition, reason } of input.invalidSources ?? []) {
+    const slot = addSlot(definition, undefined);
+    if (slot) record(slot, failedResult(definition, reason));
+  }
+  built = true;
+  checkReady();
+
+  function run(slot: Slot): Promise<CheckResult> {
+    if (slot.inFlight) return slot.inFlight;
+    const handle = slot.handle;
+    if (!handle) return Promise.resolve(slot.latest as CheckResult);
+    const inFlight = runCheck(slot.definition, handle, { signal: stopping.signal, now })
+      .catch((error: unknown): CheckResult => ({
+        // runCheck does not reject; this keeps a bug there from killing the loop.
+        source: slot.definition.name,
+        kind: slot.definition.kind,
+        status: 'error',
+        latencyMs: 0,
+        error: safeErrorMessage(error, secretsOf(slot.definition)),
+        timestamp: new Date(now()).toISOString(),
+      }))
+      .then((result) => {
+        // A run cut short by stop() says nothing about the dependency.
+        if (!stopping.signal.aborted) record(slot, result);
+        return result;
+      })
+      .finally(() => {
+        slot.inFlight = undefined;
+      });
+    slot.inFlight = inFlight;
+    return inFlight;
+  }
+
+  function schedule(slot: Slot, delayMs: number): void {
+    if (stopping.signal.aborted) return;
+    slot.timer = setTimeout(() => void tick(slot), delayMs);
+    slot.timer.unref();
+  }
+
+  async function tick(slot: Slot): Promise<void> {
+    const tickStarted = performance.now();
+    await run(slot);
+    // Fixed rate: the next run starts one interval after this one started (runCheck keeps a
+    // run within its interval, retries included), or at once if the run took longer.
+    schedule(slot, Math.max(0, slot.definition.intervalMs - (performance.now() - tickStarted)));
+  }
+
+  function snapshot(slot: Slot): SourceState {
+    return { definition: slot.definition, latest: slot.latest, history: slot.history };
+  }
+
+  return {
+    start() {
+      if (started || stopping.signal.aborted) return;
+      started = true;
+      for (const slot of slots.values()) if (slot.handle) schedule(slot, 0);
+    },
+
+    async stop() {
+      stopPromise ??= (async () => {
+        stopping.abort();
+        markReady();
+        const all = [...slots.values()];
+        for (const slot of all) clearTimeout(slot.timer);
+        // In-flight runs settle at once on abort (runCheck abandons the probe).
+        await Promise.all(all.map((slot) => slot.inFlight));
+        await Promise.all(all.map((slot) => slot.handle?.close()));
+      })();
+      return stopPromise;
+    },
+
+    sources() {
+      return [...slots.values()].map(snapshot);
+    },
+
+    source(name) {
+      const slot = slots.get(name);
+      return slot ? snapshot(slot) : undefined;
+    },
+
+    ready() {
+      return readyPromise;
+    },
+
+    runNow(name) {
+      const slot = slots.get(name);
+      if (!slot) return Promise.reject(new Error(`unknown source "${name}"`));
+      if (stopping.signal.aborted) return Promise.reject(new Error('the health engine is stopped'));
+      return run(slot);
+    },
+  };
+}

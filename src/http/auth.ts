@@ -1,0 +1,63 @@
+// Authentication driven by the spec: each operation's `security`, `x-vigil-min-role` and
+// `x-vigil-scope` decide what the request must carry. Runs before request validation, so an
+// anonymous caller learns nothing about an operation's parameters.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { scopeGranted } from '../identity/api-keys.ts';
+import { roleAtLeast, type IdentityService, type Principal } from '../identity/types.ts';
+import { findOperation, type OperationInfo } from './spec.ts';
+import { httpProblem, problemFor } from './problem.ts';
+
+export interface AuthMiddlewareInput {
+  readonly operations: readonly OperationInfo[];
+  readonly identity: IdentityService;
+  /** Seconds a throttled client is told to wait (Retry-After). */
+  readonly retryAfterSeconds: number;
+}
+
+/** The authenticated caller, or undefined on public operations. */
+export function principalOf(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined;
+}
+
+function documents(op: OperationInfo, status: number): boolean {
+  return op.statuses.includes(String(status));
+}
+
+function hasScope(principal: Principal, scope: string | undefined): boolean {
+  // Same rule as the identity module's key scopes: `*` grants all, `health:*` grants `health:read`.
+  return scope === undefined || scopeGranted(principal.scopes, scope);
+}
+
+export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler {
+  const { operations, identity, retryAfterSeconds } = input;
+  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const op = findOperation(operations, req.method, req.path);
+    if (!op || op.security.mode === 'public') return next();
+    const outcome = await identity.authenticate(
+      {
+        headers: req.headers,
+        cookies: (req.cookies ?? {}) as Record<string, string | undefined>,
+        body: req.body as unknown,
+        ip: req.ip ?? req.socket.remoteAddress ?? '',
+      },
+      op.security.accepted,
+    );
+    if (outcome.ok) {
+      const { principal } = outcome;
+      if ((op.minRole && !roleAtLeast(principal.role, op.minRole)) || !hasScope(principal, op.scope)) {
+        return next(httpProblem(problemFor(403, 'Insufficient permissions for this operation')));
+      }
+      res.locals.principal = principal;
+      return next();
+    }
+    if (outcome.reason === 'throttled') {
+      res.setHeader('Retry-After', String(retryAfterSeconds));
+      return next(httpProblem(problemFor(429, 'Too many failed authentication attempts; try again later')));
+    }
+    if (outcome.reason === 'missing' && op.security.mode === 'optional') return next();
+    // The reason (missing, wrong, revoked, expired) stays out of the body on purpose.
+    const status = documents(op, 401) ? 401 : 403;
+    const message = outcome.reason === 'missing' ? 'Authentication required' : 'Invalid credentials';
+    return next(httpProblem(problemFor(status, message)));
+  };
+}

@@ -1,0 +1,158 @@
+// `npm start`: load the configuration, open the store, start the health engine and identity,
+// serve the app, and shut down gracefully on SIGTERM/SIGINT.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { createApp } from './app.ts';
+import { safeErrorMessage } from './checks/redact.ts';
+import { readBuildInfo } from './build-info.ts';
+import { ConfigError, loadConfig } from './config/load.ts';
+import type { VigilConfig } from './config/types.ts';
+import { createHealthEngine } from './engine/engine.ts';
+import type { HealthEngine } from './engine/types.ts';
+import { createIdentityService, FIRST_ADMIN_HINT } from './identity/index.ts';
+import type { IdentityService } from './identity/types.ts';
+import { createLogger } from './log.ts';
+import { createStore } from './store/index.ts';
+import type { Store } from './store/types.ts';
+
+export interface RunningVigil {
+  readonly url: string;
+  readonly server: Server;
+  readonly config: VigilConfig;
+  /** True once shutdown has begun (readiness reads the same flag). */
+  shuttingDown(): boolean;
+  /** Stops taking work, lets in-flight requests finish (up to the grace period), closes everything. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface StartInput {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger?: Logger;
+}
+
+function urlOf(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}`;
+}
+
+/** Starts Vigil and resolves once it listens. Throws ConfigError on a bad configuration. */
+export async function startVigil(input: StartInput): Promise<RunningVigil> {
+  const config = loadConfig({ argv: input.argv, env: input.env });
+  const logger = input.logger ?? createLogger({ level: config.log.level });
+  const build = readBuildInfo();
+  logger.info({ version: build.version, gitHash: build.gitHash, sources: config.sources.length }, 'vigil starting');
+  for (const { definition, reason } of config.invalidSources) {
+    logger.warn({ source: definition.name, kind: definition.kind, reason }, 'source cannot be checked as configured; it is reported as failed');
+  }
+
+  const opened: { store?: Store; engine?: HealthEngine; identity?: IdentityService } = {};
+  const closeAll = async () => {
+    await opened.engine?.stop().catch((error: unknown) => logger.error({ error: String(error) }, 'engine stop failed'));
+    await opened.identity?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'identity close failed'));
+    await opened.store?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'store close failed'));
+  };
+
+  let shuttingDown = false;
+  let server: Server;
+  try {
+    const store = (opened.store = await createStore(config.store, logger));
+    const engine = (opened.engine = createHealthEngine({ sources: config.sources, invalidSources: config.invalidSources, logger }));
+    const identity = (opened.identity = createIdentityService({
+      store,
+      auth: config.auth,
+      sources: config.sources,
+      logger,
+      announceBootstrap: false,
+    }));
+    engine.start();
+    const app = await createApp({
+      config,
+      engine,
+      identity,
+      store,
+      logger,
+      build,
+      startedAt: new Date(),
+      now: Date.now,
+      shuttingDown: () => shuttingDown,
+    });
+    server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const url = urlOf(server);
+    logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
+    if (!(await identity.adminExists())) logger.warn(FIRST_ADMIN_HINT);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+
+  const url = urlOf(server);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info({ reason, graceMs: config.server.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => {
+        logger.warn('grace period over; closing the remaining connections');
+        server.closeAllConnections();
+      }, config.server.shutdownGraceMs);
+      // Keep-alive sockets that finish a request while draining would otherwise linger.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      await drained;
+      clearTimeout(force);
+      clearInterval(sweep);
+      await closeAll();
+      logger.info('vigil stopped');
+    })();
+    return stopping;
+  };
+  return { url, server, config, shutdown, shuttingDown: () => shuttingDown };
+}
+
+async function main(): Promise<void> {
+  let running: RunningVigil;
+  try {
+    running = await startVigil({ argv: process.argv.slice(2), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vigil: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`vigil: cannot start: ${safeErrorMessage(error)}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      process.stderr.write(`vigil: ${signal} again; exiting without waiting\n`);
+      process.exit(1);
+    }
+    running.shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`vigil: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}

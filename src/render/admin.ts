@@ -1,0 +1,170 @@
+// 002's health: the database and cache components' engine state -> the public body
+// (`GET /v1/health`, reasons withheld) or the admin body (`GET /v1/admin/health`, reasons and
+// `source_hash`). Pure: every figure comes from the components' last successful probe.
+import type { CheckResult } from '../engine/types.ts';
+import { aggregate, type AggregateEntry } from '../engine/aggregate.ts';
+
+export type AdminHealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface DbStatistics {
+  readonly size: number | null;
+  readonly checked_in: number | null;
+  readonly checked_out: number | null;
+  readonly overflow: number | null;
+  readonly total: number | null;
+  readonly latency_ms: number | null;
+}
+
+export interface CacheStatistics {
+  readonly memory_usage_bytes: number | null;
+  readonly total_keys: number | null;
+  readonly connected_clients: number | null;
+  readonly uptime_seconds: number | null;
+  readonly evicted_keys: number | null;
+  readonly hit_rate: number | null;
+  readonly total_commands_processed: number | null;
+  readonly latency_ms: number | null;
+}
+
+export interface PublicHealthBody {
+  readonly status: AdminHealthStatus;
+  readonly database: boolean;
+  readonly cache: boolean;
+  readonly started_at: string;
+  readonly db_statistics: DbStatistics;
+  readonly cache_statistics: CacheStatistics;
+  readonly errors: readonly string[];
+}
+
+export interface AdminHealthBody extends PublicHealthBody {
+  readonly source_hash: string;
+}
+
+export interface HealthReport<Body> {
+  /** 200 for healthy and degraded, 503 for unhealthy. */
+  readonly status: 200 | 503;
+  readonly body: Body;
+}
+
+/** What the renderer reads of one component's source in the engine's snapshot. */
+export interface ComponentState {
+  /** The source's `critical` flag: its failure makes the system unhealthy, else degraded. */
+  readonly critical: boolean;
+  /** Undefined until its first probe finishes. */
+  readonly latest: CheckResult | undefined;
+}
+
+export interface AdminHealthInput {
+  /** The `families.admin.database` source's state; null when not configured. */
+  readonly database: ComponentState | null;
+  /** The `families.admin.cache` source's state; null when not configured. */
+  readonly cache: ComponentState | null;
+  readonly startedAt: Date;
+}
+
+type Component = 'database' | 'cache';
+
+/** Spring's mapping: only DOWN is a 503, so a degraded system keeps its traffic. */
+export function httpStatusFor(status: AdminHealthStatus): 200 | 503 {
+  return status === 'unhealthy' ? 503 : 200;
+}
+
+/** The last result when it succeeded (ok or degraded): the only one whose figures count. */
+function measured(state: ComponentState | null): CheckResult | undefined {
+  const latest = state?.latest;
+  return latest && (latest.status === 'ok' || latest.status === 'degraded') ? latest : undefined;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(source: Readonly<Record<string, unknown>> | undefined, key: string): number | null {
+  const value = source?.[key];
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+}
+
+function amount(source: Readonly<Record<string, unknown>> | undefined, key: string): number | null {
+  const value = source?.[key];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+/** `db_statistics` from SqlDetails (`pool` and `query_latency_ms`). */
+export function dbStatistics(state: ComponentState | null): DbStatistics {
+  const details = measured(state)?.details;
+  const pool = isRecord(details?.pool) ? details.pool : undefined;
+  return {
+    size: count(pool, 'size'),
+    checked_in: count(pool, 'checked_in'),
+    checked_out: count(pool, 'checked_out'),
+    overflow: count(pool, 'waiting'),
+    total: count(pool, 'total'),
+    latency_ms: amount(details, 'query_latency_ms'),
+  };
+}
+
+/** `cache_statistics` from RedisDetails (INFO figures and `ping_latency_ms`). */
+export function cacheStatistics(state: ComponentState | null): CacheStatistics {
+  const details = measured(state)?.details;
+  const hitRate = amount(details, 'hit_rate');
+  return {
+    memory_usage_bytes: count(details, 'memory_usage_bytes'),
+    total_keys: count(details, 'total_keys'),
+    connected_clients: count(details, 'connected_clients'),
+    uptime_seconds: count(details, 'uptime_seconds'),
+    evicted_keys: count(details, 'evicted_keys'),
+    hit_rate: hitRate !== null && hitRate <= 100 ? hitRate : null,
+    total_commands_processed: count(details, 'total_commands_processed'),
+    latency_ms: amount(details, 'ping_latency_ms'),
+  };
+}
+
+/** One `errors` entry per component that is not plainly up; `reasons` adds the probe's message. */
+function componentErrors(component: Component, state: ComponentState | null, reasons: boolean): string[] {
+  if (state === null) return [`${component}: not configured`];
+  const latest = state.latest;
+  if (!latest) return [`${component}: not checked yet`];
+  switch (latest.status) {
+    case 'ok':
+      return [];
+    case 'degraded':
+      return [reasons && latest.error ? `${component}: degraded: ${latest.error}` : `${component}: degraded`];
+    default:
+      return [reasons ? `${component}: ${latest.error ?? latest.status}` : `${component}: unavailable`];
+  }
+}
+
+function entryOf(state: ComponentState | null): AggregateEntry {
+  // A component nobody configured cannot be called healthy, nor down: the aggregate's
+  // "no result" rule makes it degraded.
+  return state === null ? { critical: false, status: undefined } : { critical: state.critical, status: state.latest?.status };
+}
+
+export function overallStatus(input: Pick<AdminHealthInput, 'database' | 'cache'>): AdminHealthStatus {
+  const status = aggregate([entryOf(input.database), entryOf(input.cache)]);
+  return status === 'ok' ? 'healthy' : status;
+}
+
+function renderBody(input: AdminHealthInput, reasons: boolean): PublicHealthBody {
+  return {
+    status: overallStatus(input),
+    database: measured(input.database) !== undefined,
+    cache: measured(input.cache) !== undefined,
+    started_at: input.startedAt.toISOString(),
+    db_statistics: dbStatistics(input.database),
+    cache_statistics: cacheStatistics(input.cache),
+    errors: [...componentErrors('database', input.database, reasons), ...componentErrors('cache', input.cache, reasons)],
+  };
+}
+
+/** `GET /v1/health`: no source_hash, and errors name the component and problem only. */
+export function renderPublicHealth(input: AdminHealthInput): HealthReport<PublicHealthBody> {
+  const body = renderBody(input, false);
+  return { status: httpStatusFor(body.status), body };
+}
+
+/** `GET /v1/admin/health`: the public body with the probes' reasons, plus `source_hash`. */
+export function renderAdminHealth(input: AdminHealthInput & { readonly sourceHash: string }): HealthReport<AdminHealthBody> {
+  const body = { ...renderBody(input, true), source_hash: input.sourceHash };
+  return { status: httpStatusFor(body.status), body };
+}

@@ -1,0 +1,166 @@
+// Kubernetes-style /livez and /readyz bodies and the Prometheus text exposition of /metrics.
+// Pure functions from the engine's snapshot; decisions are written in openapi/paths/probes.yaml.
+import type { CheckStatus } from '../checks/types.ts';
+import type { SourceState } from '../engine/types.ts';
+
+export interface ProbeCheck {
+  readonly name: string;
+  readonly ok: boolean;
+}
+
+export interface ProbeOptions {
+  readonly verbose: boolean;
+  /** Check names to skip (`?exclude=`), as Kubernetes allows. */
+  readonly exclude: readonly string[];
+}
+
+export interface RenderedProbe {
+  readonly httpStatus: 200 | 503;
+  readonly text: string;
+}
+
+const FAILING: ReadonlySet<CheckStatus> = new Set(['error', 'timeout', 'failed']);
+
+/** Liveness never looks at a dependency: if this code runs, the process serves. */
+export function livenessChecks(): readonly ProbeCheck[] {
+  return [{ name: 'ping', ok: true }];
+}
+
+/**
+ * Readiness: `shutdown` first, then each critical source (failing, or not checked yet, is not
+ * ready; degraded answers and is ready). Non-critical sources never gate traffic.
+ */
+export function readinessChecks(states: readonly SourceState[], shuttingDown: boolean): readonly ProbeCheck[] {
+  return [
+    { name: 'shutdown', ok: !shuttingDown },
+    ...states
+      .filter((state) => state.definition.critical)
+      .map((state) => ({
+        name: state.definition.name,
+        ok: state.latest !== undefined && !FAILING.has(state.latest.status),
+      })),
+  ];
+}
+
+/** A name on one line: a check name must not be able to forge another line of the report. */
+function oneLine(name: string): string {
+  return name.replace(/[\r\n]+/g, ' ');
+}
+
+/**
+ * Kubernetes' healthz body: `ok` when everything passes and nothing verbose was asked; else
+ * one `[+]name ok` / `[-]name failed: reason withheld` line per check and a closing line.
+ */
+export function renderProbe(probe: 'livez' | 'readyz', checks: readonly ProbeCheck[], options: ProbeOptions): RenderedProbe {
+  const excluded = new Set(options.exclude);
+  const kept = checks.filter((check) => !excluded.has(check.name));
+  const unmatched = [...excluded].filter((name) => !checks.some((check) => check.name === name));
+  const passed = kept.every((check) => check.ok);
+  const httpStatus = passed ? 200 : 503;
+  if (passed && !options.verbose) return { httpStatus, text: 'ok' };
+  const lines = kept.map((check) =>
+    check.ok ? `[+]${oneLine(check.name)} ok` : `[-]${oneLine(check.name)} failed: reason withheld`,
+  );
+  if (unmatched.length > 0) {
+    lines.push(`warn: some health checks cannot be excluded: no matches for ${unmatched.map((n) => `"${oneLine(n)}"`).join(',')}`);
+  }
+  lines.push(`${probe} check ${passed ? 'passed' : 'failed'}`);
+  return { httpStatus, text: `${lines.join('\n')}\n` };
+}
+
+// --- Prometheus text format 0.0.4 -------------------------------------------------------
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** The one-hot `status` label values of vigil_source_status; `unknown` = not checked yet. */
+export const METRIC_STATUSES = ['ok', 'degraded', 'error', 'timeout', 'failed', 'unknown'] as const;
+
+/** A label value as the format requires: backslash, double quote and line feed escaped. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** A sample value: Go's ParseFloat spellings for the special values. */
+export function formatSampleValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function labels(pairs: Readonly<Record<string, string>>): string {
+  const body = Object.entries(pairs)
+    .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
+    .join(',');
+  return body ? `{${body}}` : '';
+}
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly samples: readonly { readonly labels: Readonly<Record<string, string>>; readonly value: number }[];
+}
+
+function renderFamily(family: Family): string {
+  const head = [`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`];
+  return [...head, ...family.samples.map((s) => `${family.name}${labels(s.labels)} ${formatSampleValue(s.value)}`)].join('\n');
+}
+
+export interface MetricsInput {
+  readonly states: readonly SourceState[];
+  readonly version: string;
+  readonly gitHash: string;
+  readonly uptimeMs: number;
+}
+
+/** Every metric family, gauges only; a family with no sample still gets its HELP and TYPE. */
+export function renderMetrics(input: MetricsInput): string {
+  const sourceLabels = (state: SourceState) => ({ source: state.definition.name, kind: state.definition.kind });
+  const checked = input.states.filter((state) => state.latest !== undefined);
+  const families: Family[] = [
+    {
+      name: 'vigil_source_up',
+      help: "Whether the source's last check succeeded (1 for ok or degraded, 0 otherwise or before the first check).",
+      samples: input.states.map((state) => ({
+        labels: sourceLabels(state),
+        value: state.latest && !FAILING.has(state.latest.status) ? 1 : 0,
+      })),
+    },
+    {
+      name: 'vigil_source_status',
+      help: "The source's last check status, one-hot (unknown: no check finished yet).",
+      samples: input.states.flatMap((state) => {
+        const current = state.latest?.status ?? 'unknown';
+        return METRIC_STATUSES.map((status) => ({
+          labels: { ...sourceLabels(state), status },
+          value: status === current ? 1 : 0,
+        }));
+      }),
+    },
+    {
+      name: 'vigil_source_latency_seconds',
+      help: "Duration of the source's last check in seconds.",
+      // Microsecond precision: the engine measures to 10 µs, and 0.1 + 0.2-style noise helps no one.
+      samples: checked.map((state) => ({ labels: sourceLabels(state), value: Math.round((state.latest?.latencyMs ?? 0) * 1000) / 1e6 })),
+    },
+    {
+      name: 'vigil_source_last_check_timestamp_seconds',
+      help: "When the source's last check finished, in seconds since the Unix epoch.",
+      samples: checked.map((state) => ({
+        labels: sourceLabels(state),
+        value: Date.parse(state.latest?.timestamp ?? '') / 1000,
+      })),
+    },
+    {
+      name: 'vigil_build_info',
+      help: 'The running build of Vigil; always 1.',
+      samples: [{ labels: { version: input.version, git_hash: input.gitHash }, value: 1 }],
+    },
+    {
+      name: 'vigil_uptime_seconds',
+      help: 'Seconds since the Vigil process started.',
+      samples: [{ labels: {}, value: Math.max(0, input.uptimeMs) / 1000 }],
+    },
+  ];
+  return `${families.map(renderFamily).join('\n')}\n`;
+}

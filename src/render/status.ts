@@ -1,0 +1,151 @@
+// 003 `GET /health/status`: the engine's snapshot as the document's body. Pure functions; the
+// schema reconstruction they implement is written in openapi/paths/status.yaml.
+import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from '../checks/details.ts';
+import type { CheckStatus } from '../checks/types.ts';
+import type { SourceState } from '../engine/types.ts';
+import type { ComponentHealth, SystemStatus } from '../../generated/types.gen.ts';
+
+export type ComponentStatus = ComponentHealth['status'];
+export type OverallStatus = SystemStatus['status'];
+
+const SECOND_MS = 1000;
+
+/**
+ * Go's `time.Duration.String()` of `ms` truncated to whole seconds, with the trailing zero
+ * units dropped as the document's example shows (`2h30m`, not Go's `2h30m0s`). Every result
+ * still parses with Go's `time.ParseDuration`; negative input (a clock step) reads `0s`.
+ */
+export function formatGoDuration(ms: number): string {
+  const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / SECOND_MS) : 0;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  let text: string;
+  if (hours > 0) text = `${hours}h${minutes}m${seconds}s`;
+  else if (minutes > 0) text = `${minutes}m${seconds}s`;
+  else text = `${seconds}s`;
+  if (text.endsWith('m0s')) text = text.slice(0, -2);
+  if (text.endsWith('h0m')) text = text.slice(0, -2);
+  return text;
+}
+
+/** Said when a result carries no message of its own (checks normally give one). */
+const FALLBACK_REASON: Readonly<Record<Exclude<CheckStatus, 'ok'>, string>> = {
+  degraded: 'degraded',
+  error: 'check failed',
+  timeout: 'check timed out',
+  failed: 'cannot be checked as configured',
+};
+
+/** One source as a document component. */
+export function componentHealth(state: SourceState): ComponentHealth {
+  const latest = state.latest;
+  if (!latest) return { status: 'unknown', error: 'not checked yet' };
+  if (latest.status === 'ok') return { status: 'ok' };
+  const error = latest.error ?? FALLBACK_REASON[latest.status];
+  return { status: latest.status === 'degraded' ? 'degraded' : 'unhealthy', error };
+}
+
+/** The document's rule: any unhealthy component makes the whole unhealthy (503). */
+export function overallStatus(components: readonly ComponentStatus[]): OverallStatus {
+  if (components.includes('unhealthy')) return 'unhealthy';
+  if (components.includes('degraded') || components.includes('unknown')) return 'degraded';
+  return 'ok';
+}
+
+export function statusHttpCode(overall: OverallStatus): 200 | 503 {
+  return overall === 'unhealthy' ? 503 : 200;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isStream(value: unknown): value is StreamDetails {
+  return isRecord(value) && typeof value.name === 'string' && isCount(value.messages) && isCount(value.bytes) && isCount(value.consumers);
+}
+
+function isBucket(value: unknown): value is KvBucketDetails {
+  return isRecord(value) && typeof value.name === 'string' && isCount(value.keys) && isCount(value.bytes);
+}
+
+function isJobs(value: unknown): value is JobCounts {
+  return (
+    isRecord(value) &&
+    (['total', 'unprocessed', 'processing', 'completed', 'failed', 'dlq'] as const).every((key) => isCount(value[key]))
+  );
+}
+
+/** The NATS check's details, or undefined when the result carries none (or not that shape). */
+export function natsDetailsOf(state: SourceState | undefined): NatsDetails | undefined {
+  const details = state?.latest?.details;
+  if (!isRecord(details)) return undefined;
+  if (typeof details.server_url !== 'string' || typeof details.server_version !== 'string') return undefined;
+  if (!Array.isArray(details.streams) || !details.streams.every(isStream)) return undefined;
+  if (!Array.isArray(details.kv_buckets) || !details.kv_buckets.every(isBucket)) return undefined;
+  if (details.jobs !== undefined && !isJobs(details.jobs)) return undefined;
+  return details as unknown as NatsDetails;
+}
+
+type NatsSection = Pick<SystemStatus, 'nats' | 'streams' | 'kv_buckets' | 'jobs'>;
+
+/** `nats`, `streams`, `kv_buckets`, `jobs` from the last measurement; nothing when there is none. */
+export function natsSection(state: SourceState | undefined): NatsSection {
+  const details = natsDetailsOf(state);
+  if (!details) return {};
+  const { jobs } = details;
+  return {
+    nats: { url: details.server_url, version: details.server_version },
+    // Copied field by field: the response schema is closed, the check may report more.
+    streams: details.streams.map(({ name, messages, bytes, consumers }) => ({ name, messages, bytes, consumers })),
+    kv_buckets: details.kv_buckets.map(({ name, keys, bytes }) => ({ name, keys, bytes })),
+    ...(jobs
+      ? {
+          jobs: {
+            total: jobs.total,
+            unprocessed: jobs.unprocessed,
+            processing: jobs.processing,
+            completed: jobs.completed,
+            failed: jobs.failed,
+            dlq: jobs.dlq,
+          },
+        }
+      : {}),
+  };
+}
+
+export interface StatusInput {
+  /** The sources listed as components, in configuration order. */
+  readonly components: readonly SourceState[];
+  /** The NATS source whose details fill `nats`, `streams`, `kv_buckets` and `jobs`. */
+  readonly nats: SourceState | undefined;
+  readonly version: string;
+  readonly uptimeMs: number;
+}
+
+export interface RenderedStatus {
+  readonly httpStatus: 200 | 503;
+  readonly body: SystemStatus;
+}
+
+export function renderStatus(input: StatusInput): RenderedStatus {
+  // fromEntries defines own properties, so even a source named `__proto__` is just a key.
+  const components: Record<string, ComponentHealth> = Object.fromEntries(
+    input.components.map((state) => [state.definition.name, componentHealth(state)]),
+  );
+  const status = overallStatus(Object.values(components).map((c) => c.status));
+  return {
+    httpStatus: statusHttpCode(status),
+    body: {
+      status,
+      components,
+      version: input.version,
+      uptime: formatGoDuration(input.uptimeMs),
+      ...natsSection(input.nats),
+    },
+  };
+}

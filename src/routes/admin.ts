@@ -1,0 +1,64 @@
+// 002's health: public `GET /v1/health` and session-protected `GET /v1/admin/health`
+// (the platform's auth middleware checked the session and role before this runs).
+import type { RequestHandler } from 'express';
+import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
+import { renderAdminHealth, renderPublicHealth, type AdminHealthInput, type ComponentState } from '../render/admin.ts';
+import { computeSourceHash } from '../source-hash.ts';
+import { parseFamilySources, type FamilySources } from './family-sources.ts';
+
+/** `families.admin` keys -> the source kinds that can stand for each component. */
+export const ADMIN_FAMILY_COMPONENTS = {
+  // Both SQL checks report the same pool statistics (SqlDetails).
+  database: ['postgres', 'mysql'],
+  cache: ['redis'],
+} as const;
+
+export type AdminFamilySources = FamilySources<keyof typeof ADMIN_FAMILY_COMPONENTS>;
+
+/** Component -> configured source name. Throws naming the bad key. */
+export function parseAdminFamily(deps: Pick<AppDeps, 'config' | 'engine'>): AdminFamilySources {
+  return parseFamilySources(
+    'admin',
+    deps.config.families.admin,
+    ADMIN_FAMILY_COMPONENTS,
+    deps.engine.sources().map((s) => s.definition),
+  );
+}
+
+export interface AdminHandlersOptions {
+  /** The source hash to report; computed from the installation when absent. */
+  readonly sourceHash?: string;
+}
+
+/** The factory, with the source hash injectable (tests of other trees). */
+export function createAdminHandlers(options: AdminHandlersOptions = {}): FamilyHandlersFactory {
+  return (deps) => {
+    const sources = parseAdminFamily(deps);
+    // Once per start-up: the files do not change under a running service.
+    const sourceHash = options.sourceHash ?? computeSourceHash();
+
+    const state = (name: string | undefined): ComponentState | null => {
+      if (name === undefined) return null;
+      // Every validated source is known to the engine; were one missing, it has no result.
+      const source = deps.engine.source(name);
+      return { critical: source?.definition.critical ?? true, latest: source?.latest };
+    };
+    const input = (): AdminHealthInput => ({
+      database: state(sources.database),
+      cache: state(sources.cache),
+      startedAt: deps.startedAt,
+    });
+
+    const getPublicHealth: RequestHandler = (_req, res) => {
+      const report = renderPublicHealth(input());
+      res.status(report.status).json(report.body);
+    };
+    const getAdminHealth: RequestHandler = (_req, res) => {
+      const report = renderAdminHealth({ ...input(), sourceHash });
+      res.status(report.status).json(report.body);
+    };
+    return { getPublicHealth, getAdminHealth };
+  };
+}
+
+export const adminHandlers: FamilyHandlersFactory = createAdminHandlers();

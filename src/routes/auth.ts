@@ -1,0 +1,57 @@
+// POST /v1/auth/login and /v1/auth/logout: the session lifecycle behind the `psession` cookie.
+// Errors go through the platform's handler, which renders the auth family's `{ detail }`.
+import type { CookieOptions, Request } from 'express';
+import { safeErrorMessage } from '../checks/redact.ts';
+import { httpProblem, problemFor } from '../http/problem.ts';
+import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
+import { LoginThrottledError, SESSION_COOKIE } from '../identity/index.ts';
+
+interface LoginBody {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The cookie's attributes; Secure when the request came over HTTPS (or a trusted proxy says so). */
+function cookieOptions(req: Request): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', path: '/', secure: req.secure };
+}
+
+function unavailable(deps: AppDeps, action: string, error: unknown, secrets: readonly string[]) {
+  deps.logger.error({ action, err: safeErrorMessage(error, secrets) }, 'session store unavailable');
+  return httpProblem(problemFor(503, 'Sessions are unavailable right now'));
+}
+
+export const authHandlers: FamilyHandlersFactory = (deps) => ({
+  async login(req, res, next) {
+    const { username, password } = req.body as LoginBody;
+    const ip = req.ip ?? req.socket.remoteAddress ?? '';
+    let result;
+    try {
+      result = await deps.identity.login(username, password, ip);
+    } catch (error) {
+      if (error instanceof LoginThrottledError) {
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+        return next(httpProblem(problemFor(429, 'Too many failed attempts; try again later')));
+      }
+      return next(unavailable(deps, 'login', error, [password]));
+    }
+    if (!result) return next(httpProblem(problemFor(401, 'Invalid username or password')));
+
+    res.cookie(SESSION_COOKIE, result.sessionId, { ...cookieOptions(req), maxAge: deps.config.auth.session.ttlMs });
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(200).json({ username, role: result.role, expires_at: result.expiresAt.toISOString() });
+  },
+
+  async logout(req, res, next) {
+    const sessionId = (req.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
+    if (sessionId) {
+      try {
+        await deps.identity.logout(sessionId);
+      } catch (error) {
+        return next(unavailable(deps, 'logout', error, [sessionId]));
+      }
+    }
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.status(204).end();
+  },
+});

@@ -1,0 +1,117 @@
+// 001 Health Check handlers. Each reads the engine's snapshot only; the one exception is
+// Vigil's own migration status (`schema`), read from the store at most once per few seconds
+// and never waited on for long.
+import type { Response } from 'express';
+import { safeErrorMessage } from '../checks/redact.ts';
+import { configSecrets } from '../config/secrets.ts';
+import type { HealthEngine } from '../engine/types.ts';
+import { renderError } from '../http/errors.ts';
+import type { FamilyHandlersFactory } from '../http/types.ts';
+import { parseHealthConfig } from '../render/health-config.ts';
+import {
+  isUnavailable,
+  lookupOf,
+  renderConsistency,
+  renderHealthBasic,
+  renderHealthDetailed,
+  renderSftpgo,
+  type SourceLookup,
+  type Unavailable,
+} from '../render/health.ts';
+import type { MigrationStatus, Store } from '../store/types.ts';
+
+/** How long a migration status is reused: migrations only change when Vigil starts. */
+const SCHEMA_TTL_MS = 5_000;
+/** How long a request may wait for the store before answering without a fresh status. */
+const SCHEMA_WAIT_MS = 1_000;
+
+export interface MigrationStatusCacheInput {
+  readonly store: Pick<Store, 'migrationStatus'>;
+  readonly now: () => number;
+  readonly ttlMs?: number;
+  readonly waitMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The store's migration status, shared by concurrent requests and reused for `ttlMs`. A read
+ * that takes longer than `waitMs` answers with the previous status (undefined at first) while
+ * the read goes on in the background.
+ */
+export function createMigrationStatusCache(input: MigrationStatusCacheInput): () => Promise<MigrationStatus | undefined> {
+  const ttlMs = input.ttlMs ?? SCHEMA_TTL_MS;
+  const waitMs = input.waitMs ?? SCHEMA_WAIT_MS;
+  let last: { readonly value: MigrationStatus | undefined; readonly at: number } | undefined;
+  let reading: Promise<MigrationStatus | undefined> | undefined;
+
+  function refresh(): Promise<MigrationStatus | undefined> {
+    reading ??= input.store
+      .migrationStatus()
+      .catch((error: unknown) => {
+        input.onError?.(error);
+        return undefined;
+      })
+      .then((value) => {
+        last = { value, at: input.now() };
+        reading = undefined;
+        return value;
+      });
+    return reading;
+  }
+
+  return async () => {
+    if (last && input.now() - last.at < ttlMs) return last.value;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<MigrationStatus | undefined>((resolve) => {
+      timer = setTimeout(() => resolve(last?.value), waitMs);
+    });
+    try {
+      return await Promise.race([refresh(), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+function snapshot(engine: HealthEngine): SourceLookup {
+  return lookupOf(engine.sources());
+}
+
+function sendUnavailable(res: Response, value: Unavailable): void {
+  res.status(503).json(renderError('health', { status: 503, code: 'unavailable', message: value.unavailable }));
+}
+
+export const healthHandlers: FamilyHandlersFactory = (deps) => {
+  const sources = [...deps.config.sources, ...deps.config.invalidSources.map((s) => s.definition)];
+  const config = parseHealthConfig(deps.config.families.health, sources);
+  const migrations = createMigrationStatusCache({
+    store: deps.store,
+    now: deps.now,
+    onError: (error) =>
+      deps.logger.error({ reason: safeErrorMessage(error, configSecrets(deps.config)) }, 'health: cannot read the migration status of the store'),
+  });
+  const startedAtMs = deps.startedAt.getTime();
+
+  return {
+    getHealth(_req, res) {
+      res.json(renderHealthBasic({ config, lookup: snapshot(deps.engine), build: deps.build, startedAtMs, nowMs: deps.now() }));
+    },
+
+    async getHealthDetailed(_req, res) {
+      const status = await migrations();
+      res.json(renderHealthDetailed({ config, lookup: snapshot(deps.engine), build: deps.build, migrations: status }));
+    },
+
+    getHealthConsistency(_req, res) {
+      const report = renderConsistency(config.consistency === undefined ? undefined : deps.engine.source(config.consistency));
+      if (isUnavailable(report)) return sendUnavailable(res, report);
+      res.json(report);
+    },
+
+    getSftpgoStats(_req, res) {
+      const stats = renderSftpgo(config.sftpgo === undefined ? undefined : deps.engine.source(config.sftpgo));
+      if (isUnavailable(stats)) return sendUnavailable(res, stats);
+      res.json(stats);
+    },
+  };
+};

@@ -1,0 +1,47 @@
+// 003 `GET /health/status`. Reads the engine's snapshot only; authentication (X-API-Key with
+// the `status:read` scope) is enforced by the platform from the spec.
+import type { SourceState } from '../engine/types.ts';
+import type { FamilyHandlersFactory } from '../http/types.ts';
+import { renderStatus } from '../render/status.ts';
+import { familySection, FamilyConfigError, optionalSourceList, optionalSourceName, refuseUnknownKeys } from './family-config.ts';
+
+export interface StatusFamilyConfig {
+  /** Sources listed as components, in this order. */
+  readonly components: readonly string[];
+  /** The `nats` source whose details fill nats/streams/kv_buckets/jobs; undefined: none. */
+  readonly nats: string | undefined;
+}
+
+/**
+ * `families.status`: `{ nats?: <source of kind nats>, components?: [<source>...] }`.
+ * Defaults: every source as a component; the first source of kind `nats`.
+ */
+export function parseStatusConfig(families: Readonly<Record<string, unknown>>, sources: readonly SourceState[]): StatusFamilyConfig {
+  const section = familySection(families, 'status');
+  refuseUnknownKeys(section, 'status', ['nats', 'components']);
+  const names = sources.map((s) => s.definition.name);
+  const components = optionalSourceList(section.components, 'families.status.components', names) ?? names;
+  const named = optionalSourceName(section.nats, 'families.status.nats', names);
+  if (named !== undefined) {
+    const kind = sources.find((s) => s.definition.name === named)?.definition.kind;
+    if (kind !== 'nats') throw new FamilyConfigError(`families.status.nats: "${named}" is a ${kind} source; a source of kind nats is expected`);
+  }
+  const nats = named ?? sources.find((s) => s.definition.kind === 'nats')?.definition.name;
+  return { components, nats };
+}
+
+export const statusHandlers: FamilyHandlersFactory = (deps) => {
+  const config = parseStatusConfig(deps.config.families, deps.engine.sources());
+  return {
+    getHealthStatus(_req, res) {
+      const byName = new Map(deps.engine.sources().map((state) => [state.definition.name, state]));
+      const { httpStatus, body } = renderStatus({
+        components: config.components.flatMap((name) => byName.get(name) ?? []),
+        nats: config.nats === undefined ? undefined : byName.get(config.nats),
+        version: deps.build.version,
+        uptimeMs: deps.now() - deps.startedAt.getTime(),
+      });
+      res.status(httpStatus).json(body);
+    },
+  };
+};

@@ -1,0 +1,148 @@
+// The embedded backend: PostgreSQL compiled to WebAssembly (PGlite), files in a data
+// directory, so Vigil's first start needs no database server. PGlite is single-process: a
+// lock file keeps a second Vigil (e.g. the CLI while the server runs) from opening the same
+// directory and corrupting it.
+import { PGlite } from '@electric-sql/pglite';
+import { createRequire } from 'node:module';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { StoreError, type Driver, type TransactionClient } from './driver.ts';
+
+export const MEMORY_DATA_DIR = 'memory://';
+const LOCK_FILE = 'vigil.lock';
+
+export interface PgliteDriverInput {
+  /** A directory, or `memory://` for a throw-away in-memory store (tests). */
+  readonly dataDir: string;
+}
+
+function wrap(context: string, error: unknown): StoreError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreError(`store (embedded): ${context}: ${message.replace(/\s+/g, ' ').trim()}`, error);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquireLock(dataDir: string): Promise<() => Promise<void>> {
+  const lockPath = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
+      return async () => {
+        await rm(lockPath, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap(`cannot write ${lockPath}`, error);
+      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+        throw new StoreError(
+          `store (embedded): the data directory ${dataDir} is in use by process ${holder}; ` +
+            `stop that process first (or configure store.url to use PostgreSQL). ` +
+            `If no such process runs, delete ${lockPath}.`,
+        );
+      }
+      // A stale lock left by a process that died: take it over.
+      await rm(lockPath, { force: true });
+    }
+  }
+  throw new StoreError(`store (embedded): cannot lock ${dataDir}`);
+}
+
+/**
+ * initdb takes seconds under WebAssembly. New stores (in memory, or a data directory without
+ * PG_VERSION) start instead from a copy of a freshly initialised directory, made once per PGlite
+ * version and cached in a private (0700, owned by this user) directory under the OS temp dir.
+ * It is written atomically so parallel processes can share it; any doubt means a plain initdb.
+ */
+async function initialisedTemplate(): Promise<Blob | undefined> {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkgPath = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+    const version = (JSON.parse(await readFile(pkgPath, 'utf8')) as { version: string }).version;
+    const uid = process.getuid?.() ?? 0;
+    const cacheDir = path.join(tmpdir(), `vigil-pglite-${uid}`);
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    const info = await stat(cacheDir);
+    // Someone else's directory could hold a planted database: never trust it.
+    if (info.uid !== uid || (info.mode & 0o077) !== 0) return undefined;
+    const file = path.join(cacheDir, `template-${version}.tar.gz`);
+    if (!(await stat(file).catch(() => undefined))) {
+      const fresh = await PGlite.create(MEMORY_DATA_DIR);
+      const dump = await fresh.dumpDataDir('gzip');
+      await fresh.close();
+      const partial = `${file}.${process.pid}.${Date.now()}`;
+      await writeFile(partial, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
+      await rename(partial, file);
+    }
+    return new Blob([await readFile(file)]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function isInitialised(dataDir: string): Promise<boolean> {
+  return (await stat(path.join(dataDir, 'PG_VERSION')).catch(() => undefined)) !== undefined;
+}
+
+export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driver> {
+  const inMemory = input.dataDir === MEMORY_DATA_DIR;
+  let releaseLock = async () => {};
+  let db: PGlite;
+  try {
+    if (inMemory) {
+      const template = await initialisedTemplate();
+      db = await PGlite.create(MEMORY_DATA_DIR, template ? { loadDataDir: template } : {});
+    } else {
+      const dataDir = path.resolve(input.dataDir);
+      await mkdir(dataDir, { recursive: true });
+      releaseLock = await acquireLock(dataDir);
+      const template = (await isInitialised(dataDir)) ? undefined : await initialisedTemplate();
+      db = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
+    }
+  } catch (error) {
+    await releaseLock();
+    throw error instanceof StoreError ? error : wrap('cannot open', error);
+  }
+
+  const clientOf = (target: Pick<PGlite, 'query' | 'exec'>): TransactionClient => ({
+    query: async <Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+      try {
+        return (await target.query<Row>(sql, params as unknown[])).rows;
+      } catch (error) {
+        throw wrap('query failed', error);
+      }
+    },
+    exec: async (sql: string) => {
+      try {
+        await target.exec(sql);
+      } catch (error) {
+        throw wrap('statement failed', error);
+      }
+    },
+  });
+
+  let closed = false;
+  return {
+    backend: 'pglite',
+    query: clientOf(db).query,
+    transaction: (work) => db.transaction((tx) => work(clientOf(tx))),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        await releaseLock();
+      }
+    },
+  };
+}

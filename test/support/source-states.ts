@@ -1,0 +1,59 @@
+// Builders of engine snapshots (SourceState) for renderer unit tests: a definition with the
+// config loader's defaults and, optionally, a last result.
+import type { CheckResult, CheckStatus, SourceDefinition } from '../../src/checks/types.ts';
+import type { SourceState } from '../../src/engine/types.ts';
+
+export interface SourceStateInput {
+  readonly name: string;
+  readonly kind?: string;
+  readonly critical?: boolean;
+  /** Omit for a source that has not finished its first run. */
+  readonly status?: CheckStatus;
+  readonly error?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly latencyMs?: number;
+  readonly timestamp?: string;
+}
+
+export function sourceDefinition(name: string, kind = 'redis', critical = true): SourceDefinition {
+  return { name, kind, critical, intervalMs: 10_000, timeoutMs: 2_000, retries: 0, retryIntervalMs: 1_000, tags: [], options: {} };
+}
+
+export function sourceState(input: SourceStateInput): SourceState {
+  const definition = sourceDefinition(input.name, input.kind, input.critical);
+  if (input.status === undefined) return { definition, latest: undefined, history: [] };
+  const latest: CheckResult = {
+    source: input.name,
+    kind: definition.kind,
+    status: input.status,
+    latencyMs: input.latencyMs ?? 3,
+    timestamp: input.timestamp ?? '2025-01-01T10:00:00.000Z',
+    ...(input.error !== undefined ? { error: input.error } : {}),
+    ...(input.details !== undefined ? { details: input.details } : {}),
+  };
+  return { definition, latest, history: [latest] };
+}
+
+/** Minimal view of the engine for `runUntil` (keeps this file free of the engine's module). */
+interface RunsNow {
+  runNow(name: string): Promise<CheckResult>;
+}
+
+/**
+ * Runs `source` now, again and again, until its result satisfies `accept` (a dependency that
+ * was just killed or restarted takes a moment to look it), or throws after `timeoutMs`.
+ */
+export async function runUntil(
+  engine: RunsNow,
+  source: string,
+  accept: (result: CheckResult) => boolean,
+  timeoutMs = 10_000,
+): Promise<CheckResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await engine.runNow(source);
+    if (accept(result)) return result;
+    if (Date.now() > deadline) throw new Error(`source "${source}" is still ${result.status} after ${timeoutMs} ms: ${result.error ?? ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
