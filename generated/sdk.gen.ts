@@ -70,7 +70,7 @@ export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(optio
  * presented, `Session` is `FAILED` with code 6 ("Session is not active."), as the
  * document requires one of them.
  * - *No admin user.* Code 2 ("There is no registered admin user.") is reported when no
- * user with the `admin` or `owner` role exists. In Vigil an admin API key can exist
+ * enabled user with the `admin` or `owner` role exists. In Vigil an admin API key can exist
  * without any admin user (keys are created from the command line), so a request
  * authenticated by an admin key can still get code 2: nobody could log in to the admin
  * frontend. Code 2 has no entry in `Checks`.
@@ -88,6 +88,15 @@ export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(optio
  * **Status codes**: 200 when no check is `FAILED` and an admin user exists; 503 otherwise,
  * with one entry in `Errors` per failure (ordered by code) and, as Vigil's addition, the
  * same `Checks` object.
+ *
+ * **Admin key**: an API key with role `admin` or `owner` and the `system:admin` scope
+ * (`vigil keys create --admin`); any other key, a JWT or a session cookie is a 403.
+ *
+ * **Configuration**: `families.system` maps each component to a configured source of the
+ * right kind: `mysql` (kind `mysql`), `elasticsearch` (`elasticsearch`), `rabbitmq`
+ * (`rabbitmq`), `redis` (`redis`), `system_container`, `admin_frontend` and
+ * `user_frontend` (kind `http`). Vigil refuses to start when a key names no source or a
+ * source of another kind.
  *
  */
 export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<PostSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).post<PostSystemHealthCheckResponses, PostSystemHealthCheckErrors, ThrowOnError>({
@@ -294,6 +303,9 @@ export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: O
  * Vigil answers from the last background probe of the two components this family
  * reports, mapped in the configuration: `families.admin.database` (a `postgres` or `mysql` source) and
  * `families.admin.cache` (a `redis` source). The request never waits on a dependency.
+ *
+ * Vigil refuses to start when `families.admin` names no source or a source of another
+ * kind.
  *
  * **Status** (the document gives no rule; Vigil decides, Spring-style, first match wins):
  * - `unhealthy`: a critical component (source `critical: true`) failed, timed out, or

@@ -237,7 +237,7 @@ export async function runCli(io: CliIo): Promise<number> {
   try {
     config = loadConfig({ argv: values.config ? ['--config', values.config] : [], env: io.env, cwd: io.cwd });
     // Diagnostics go to stderr so stdout carries only results (and the one-time secrets).
-    const logger = pino({ level: 'warn', base: { service: 'vigil-cli' } }, pino.destination(2));
+    const logger = pino({ level: 'warn', base: { service: 'vigil-cli' } }, pino.destination({ dest: 2, sync: true }));
     return await run(io, positionals, values, config, logger);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -260,13 +260,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const code = await runCli({
+/** The process entry point (`npm run vigil`, bin/vigil.mjs): real argv, env and streams. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli({
     argv: process.argv.slice(2),
     env: process.env,
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),
     readStdin: () => readAll(process.stdin),
   });
-  process.exitCode = code;
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

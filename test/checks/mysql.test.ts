@@ -71,6 +71,17 @@ describe('the mysql check (against MariaDB)', () => {
     expect(result.details).toBeUndefined();
   });
 
+  it('replaces a connection the server killed, without a failed probe', async () => {
+    const { run } = mysqlSource({ url: SHARED_MYSQL_URL, query: 'SELECT CONNECTION_ID() AS id' });
+    const first = await run();
+    const id = (first.details?.['first_row'] as { id: number }).id;
+    await admin.query(`KILL ${Number(id)}`);
+
+    const second = await run();
+    expect(second.status).toBe('ok');
+    expect((second.details?.['first_row'] as { id: number }).id).not.toBe(id);
+  });
+
   it('closes its pool on close(), and close() twice is harmless', async () => {
     const { check, run } = mysqlSource({ url: SHARED_MYSQL_URL, query: 'SELECT CONNECTION_ID() AS id' });
     const result = await run();

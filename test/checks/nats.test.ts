@@ -143,6 +143,24 @@ describe('the nats check', () => {
     expect(result.details).toMatchObject({ streams: [{ name: stream }], kv_buckets: [], jobs: { dlq: 0 } });
   });
 
+  it('goes error while its server is down and ok again once it is back on the same port', async () => {
+    const server = await startNats();
+    try {
+      const { run } = natsSource({ url: `nats://127.0.0.1:${server.port}` });
+      expect((await run()).status).toBe('ok');
+      await server.kill();
+      const down = await run();
+      expect(down.status).toBe('error');
+      expect(down.error).toMatch(/^nats: (connect|JetStream) failed: /);
+      await server.restart();
+      const back = await run();
+      expect(back.status).toBe('ok');
+      expect(back.details).toMatchObject({ server_url: `nats://127.0.0.1:${server.port}`, jetstream: true, streams: [], kv_buckets: [] });
+    } finally {
+      await server.stop();
+    }
+  });
+
   describe('against a private server without JetStream', () => {
     let server: PrivateProcess;
     beforeAll(async () => {

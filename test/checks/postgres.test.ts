@@ -72,6 +72,18 @@ describe('the postgres check', () => {
     expect(result.details).toBeUndefined();
   });
 
+  it('replaces a connection the server terminated, without a failed probe', async () => {
+    const { run } = pgSource({ url: db.url, query: 'SELECT pg_backend_pid() AS pid' });
+    const first = await run();
+    const pid = (first.details?.['first_row'] as { pid: number }).pid;
+    await db.query('SELECT pg_terminate_backend($1)', [pid]);
+    await expect.poll(vigilConnections).toBe(0);
+
+    const second = await run();
+    expect(second.status).toBe('ok');
+    expect((second.details?.['first_row'] as { pid: number }).pid).not.toBe(pid);
+  });
+
   it('closes its pool on close(), and close() twice is harmless', async () => {
     const { check, run } = pgSource({ url: db.url });
     expect((await run()).status).toBe('ok');

@@ -13,6 +13,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
 import { startSilentTcpServer, type SilentTcpServer } from '../support/servers/silent-tcp.ts';
+import { settleSources } from '../support/settle.ts';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const SLOW = { intervalMs: 60_000 };
@@ -48,6 +49,7 @@ describe('admin health against a healthy world', () => {
     adminSession = (await identity.login('ada', 'admin password', '127.0.0.1'))!.sessionId;
     viewerSession = (await identity.login('bob', 'viewer password', '127.0.0.1'))!.sessionId;
     adminKey = (await createApiKey(store, { name: 'ops', admin: true })).key;
+    await settleSources(app.deps.engine);
   });
 
   afterAll(async () => {
@@ -145,7 +147,7 @@ describe('admin health against a healthy world', () => {
       await redis.restart();
       await redisClient.connect().catch(() => undefined);
     }
-    await app.deps.engine.runNow('cache');
+    await settleSources(app.deps.engine);
     const back = await getPublicHealth({ client: app.client });
     expect(back.response.status).toBe(200);
     expect((back.data as PublicHealthReport).status).toBe('healthy');

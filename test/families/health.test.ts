@@ -207,6 +207,7 @@ describe('001 health family against real sources', () => {
     expect(data?.resources?.memory_available_mb).toBeGreaterThan(0);
     expect(data?.resources?.memory_used_percent).toBeGreaterThan(0);
     expect(JSON.stringify(data)).not.toContain('tmdb-key-not-shown');
+    expect(app.logs().join('\n')).not.toContain('tmdb-key-not-shown');
   });
 
   it('GET /health/detailed follows the world: scripts, integrity, identities', async () => {

@@ -2,7 +2,6 @@
 // and engine, with real dependencies on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getLivez, getMetrics, getReadyz } from '../../generated/sdk.gen.ts';
-import { TMP_FACTORIES } from './_tmp-factories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
@@ -19,7 +18,6 @@ describe('probes', () => {
     own = await startRedis();
     const closedPort = await freePort();
     app = await startTestApp({
-      factories: TMP_FACTORIES,
       sources: [
         { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
         { name: 'core', kind: 'redis', url: `redis://127.0.0.1:${own.port}`, timeoutMs: 500 },

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHealthz, getHealthzSources } from '../../generated/sdk.gen.ts';
 import type { SourcesHealth } from '../../generated/types.gen.ts';
 import { createApiKey, createUser, signHs256Jwt } from '../../src/identity/index.ts';
-import { TMP_FACTORIES } from './_tmp-factories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
@@ -26,7 +25,6 @@ describe('GET /healthz/sources', () => {
     silent = await startSilentTcpServer();
     const closedPort = await freePort();
     app = await startTestApp({
-      factories: TMP_FACTORIES,
       sources: [
         { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
         { name: 'app-db', kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' },
@@ -156,7 +154,6 @@ describe('GET /healthz', () => {
   beforeAll(async () => {
     side = await startRedis();
     app = await startTestApp({
-      factories: TMP_FACTORIES,
       sources: [
         { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
         { name: 'side', kind: 'redis', url: `redis://127.0.0.1:${side.port}`, critical: false, timeoutMs: 500 },

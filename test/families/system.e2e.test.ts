@@ -12,6 +12,7 @@ import { startRedis, type PrivateProcess } from '../support/processes.ts';
 import { startElasticsearchServer, type TestElasticsearchServer } from '../support/servers/elasticsearch.ts';
 import { startHttpServer, type TestHttpServer } from '../support/servers/http.ts';
 import { startSilentTcpServer, type SilentTcpServer } from '../support/servers/silent-tcp.ts';
+import { settleSources } from '../support/settle.ts';
 
 const SYSTEM_FAMILY = {
   mysql: 'mariadb',
@@ -53,7 +54,7 @@ describe('system health check against a healthy world', () => {
     app = await startTestApp({
       sources: [
         { name: 'mariadb', kind: 'mysql', url: 'mysql://root@127.0.0.1:3306/test', ...SLOW },
-        { name: 'search', kind: 'elasticsearch', url: search.url, timeoutMs: 500, ...SLOW },
+        { name: 'search', kind: 'elasticsearch', url: search.url, timeoutMs: 1_500, ...SLOW },
         { name: 'broker', kind: 'rabbitmq', url: 'amqp://guest:guest@127.0.0.1:5672', ...SLOW },
         { name: 'cache', kind: 'redis', url: `redis://:${redisPassword}@127.0.0.1:${redis.port}/0`, ...SLOW },
         { name: 'api-container', kind: 'http', url: container.url, ...SLOW },
@@ -67,6 +68,7 @@ describe('system health check against a healthy world', () => {
     adminKey = (await createApiKey(store, { name: 'ops', admin: true })).key;
     userKey = (await createApiKey(store, { name: 'user', role: 'viewer', scopes: ['health:read'] })).key;
     sessionId = (await identity.login('ada', adminPassword, '127.0.0.1'))!.sessionId;
+    await settleSources(app.deps.engine);
   });
 
   afterAll(async () => {
@@ -187,7 +189,7 @@ describe('system health check against a healthy world', () => {
     } finally {
       await redis.restart();
     }
-    await app.deps.engine.runNow('cache');
+    await settleSources(app.deps.engine);
     const { response } = await postSystemHealthCheck({ client: app.client, headers: bearer(adminKey), body: { APIKey: userKey } });
     expect(response.status).toBe(200);
     expect(app.logs().join('\n')).not.toContain(redisPassword);
@@ -209,7 +211,7 @@ describe('system health check against a healthy world', () => {
       expect((error as SystemErrorResponse).Errors[0]?.Detail).toContain('answered 500');
     } finally {
       target.answer({ status: 200, body: 'ok' });
-      await app.deps.engine.runNow(source);
+      await settleSources(app.deps.engine);
     }
   });
 
@@ -229,17 +231,17 @@ describe('system health check against a healthy world', () => {
       expect(codesOf(red.error)).toEqual([3]);
 
       search.setStatus('green');
-      search.setDelayMs(2_000);
+      search.setDelayMs(3_000);
       await app.deps.engine.runNow('search');
       const slow = await ask();
       expect(slow.response.status).toBe(503);
       expect((slow.error as SystemErrorResponse).Errors).toEqual([
-        { Code: 3, Message: 'Elasticsearch connection failed.', Detail: expect.stringContaining('no answer within 500 ms') },
+        { Code: 3, Message: 'Elasticsearch connection failed.', Detail: expect.stringContaining('no answer within 1500 ms') },
       ]);
     } finally {
       search.setStatus('green');
       search.setDelayMs(0);
-      await app.deps.engine.runNow('search');
+      await settleSources(app.deps.engine);
     }
     expect((await ask()).response.status).toBe(200);
   });

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseByteSize, parseDuration } from '../../src/config/duration.ts';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
@@ -268,5 +269,27 @@ describe('durations and sizes', () => {
     [0, undefined],
   ])('size %j is %j bytes', (input, expected) => {
     expect(parseByteSize(input)).toBe(expected);
+  });
+});
+
+describe('vigil.example.yaml', () => {
+  const example = fileURLToPath(new URL('../../vigil.example.yaml', import.meta.url));
+  const env = { PG_PASSWORD: 'pg-secret', VIGIL_JWT_SECRET: 'jwt-secret-value', HASURA_ADMIN_SECRET: 'hasura-secret-value' };
+
+  it('loads without a problem when its secrets are set', () => {
+    const config = loadConfig({ argv: ['--config', example], env });
+    expect(config.invalidSources).toEqual([]);
+    expect(config.sources.map((s) => s.name)).toEqual(['host', 'db', 'cache']);
+    expect(config.auth.jwt?.secret).toBe('jwt-secret-value');
+    expect(config.auth.hasuraAdminSecret).toBe('hasura-secret-value');
+    expect(config.sources[1]?.options.password).toBe('pg-secret');
+  });
+
+  it('reports only the source whose secret is missing', () => {
+    const { PG_PASSWORD: _omitted, ...rest } = env;
+    const config = loadConfig({ argv: ['--config', example], env: rest });
+    expect(config.invalidSources.map((s) => [s.definition.name, s.reason])).toEqual([
+      ['db', 'sources[1] (db).password: environment variable PG_PASSWORD is not set'],
+    ]);
   });
 });

@@ -201,6 +201,8 @@ export interface PostgresProcessInput {
    * (scram-sha-256). Without it, loopback connections are trusted.
    */
   readonly password?: string;
+  /** Extra server settings (`-c key=value`), e.g. `{ log_statement: 'all' }` to see every query in `output()`. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export const POSTGRES_BIN = process.env.VIGIL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -251,6 +253,7 @@ export async function startPostgres(input: PostgresProcessInput = {}): Promise<P
         '-D', data, '-p', String(port), '-k', dir,
         '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
         '-c', 'full_page_writes=off', '-c', 'max_connections=30', '-c', 'shared_buffers=16MB',
+        ...Object.entries(input.settings ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
       ]),
     ready: async (port) => {
       // The port opens before recovery ends; pg_isready says when connections are accepted.
