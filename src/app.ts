@@ -93,13 +93,8 @@ export async function createApp(
   );
   app.use(validatorMiddleware(spec));
 
-  for (const op of operations) {
-    const handler = handlers[op.operationId] as RequestHandler;
-    app[op.method](op.expressPath, (req, res, next) => {
-      res.locals.operationId = op.operationId;
-      return handler(req, res, next);
-    });
-  }
+  // res.locals.operationId is set by the auth middleware, which matches every request first.
+  for (const op of operations) app[op.method](op.expressPath, handlers[op.operationId] as RequestHandler);
 
   app.use((_req, _res, next) => next(httpProblem(problemFor(404, 'No such endpoint'))));
   app.use(

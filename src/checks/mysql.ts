@@ -3,7 +3,7 @@
 import mysql from 'mysql2/promise';
 import type { SqlDetails } from './details.ts';
 import { createLazyClient } from './lazy-client.ts';
-import { elapsedMs, onAbort, phasesOf } from './probe.ts';
+import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { plainRow, readSqlSettings } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
 
@@ -29,6 +29,7 @@ export function createMysqlCheck(def: SourceDefinition): Check {
   const settings = readSqlSettings(def, ['mysql:', 'mariadb:'], 3306);
   const { endpoint } = settings;
   const versions = new WeakMap<object, string>();
+  const backstop = backstopMs(def.timeoutMs);
 
   const pools = createLazyClient<mysql.Pool>({
     create: async () =>
@@ -39,7 +40,7 @@ export function createMysqlCheck(def: SourceDefinition): Check {
         ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
         ...(settings.database !== undefined ? { database: settings.database } : {}),
         connectionLimit: settings.poolMax,
-        connectTimeout: def.timeoutMs,
+        connectTimeout: backstop,
         waitForConnections: true,
         // Keep the probe's connection between runs: the pool is the long-lived client.
         maxIdle: settings.poolMax,
@@ -55,7 +56,7 @@ export function createMysqlCheck(def: SourceDefinition): Check {
     const known = versions.get(core) ?? handshakeVersion(connection);
     if (known !== undefined) return known;
     // Only when the handshake field is gone (a future mysql2): ask once per connection.
-    const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: 'SELECT VERSION() AS version', timeout: def.timeoutMs });
+    const [rows] = await connection.query<mysql.RowDataPacket[]>({ sql: 'SELECT VERSION() AS version', timeout: backstop });
     const version = String(rows[0]?.['version'] ?? '');
     if (!signal.aborted) versions.set(core, version);
     return version;
@@ -78,7 +79,7 @@ export function createMysqlCheck(def: SourceDefinition): Check {
       let version: string;
       try {
         const started = performance.now();
-        [rows] = await phase('query', () => connection.query({ sql: settings.query, timeout: def.timeoutMs }));
+        [rows] = await phase('query', () => connection.query({ sql: settings.query, timeout: backstop }));
         queryLatency = elapsedMs(started);
         version = await phase('version', () => serverVersion(connection, signal));
       } catch (error) {

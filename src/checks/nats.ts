@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './details.ts';
 import { createLazyClient } from './lazy-client.ts';
 import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
-import { onAbort, phasesOf } from './probe.ts';
+import { backstopMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const STREAM_NOT_FOUND = 10059;
@@ -211,10 +211,11 @@ export function awaitGreeting(server: string, timeoutMs: number, signal: AbortSi
 export function createNatsCheck(def: SourceDefinition): Check {
   const settings = readNatsSettings(def);
   const scheme = settings.servers[0]?.startsWith('tls:') ? 'tls:' : 'nats:';
+  const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<NatsClient>({
     create: async (signal) => {
-      const greeted = await Promise.allSettled(settings.servers.map((server) => awaitGreeting(server, def.timeoutMs, signal)));
+      const greeted = await Promise.allSettled(settings.servers.map((server) => awaitGreeting(server, backstop, signal)));
       const servers = settings.servers.filter((_server, index) => greeted[index]?.status === 'fulfilled');
       if (servers.length === 0) throw (greeted[0] as PromiseRejectedResult).reason;
       const nc = await connect({
@@ -224,12 +225,12 @@ export function createNatsCheck(def: SourceDefinition): Check {
         ...(settings.password !== undefined ? { pass: settings.password } : {}),
         ...(settings.token !== undefined ? { token: settings.token } : {}),
         name: 'vigil',
-        timeout: def.timeoutMs,
+        timeout: backstop,
         // A lost connection is rebuilt by the next probe, which then reports the outage
         // instead of waiting on the client's own reconnect loop.
         reconnect: false,
       });
-      const jsm = await jetstreamManager(nc, { timeout: def.timeoutMs, checkAPI: false });
+      const jsm = await jetstreamManager(nc, { timeout: backstop, checkAPI: false });
       return { nc, jsm, kvm: new Kvm(jsm.jetstream()) };
     },
     destroy: ({ nc }) => nc.close(),
@@ -324,7 +325,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
         const client = await phase('connect', () => clients.get());
         const jetstream = await phase('JetStream', () => jetstreamEnabled(client.jsm));
         const wantsJetStream = settings.streams.length > 0 || settings.kvBuckets.length > 0 || settings.jobs !== undefined;
-        if (!jetstream && wantsJetStream) throw new Error('nats: JetStream failed: JetStream is not enabled on the server');
+        if (!jetstream && wantsJetStream) throw new Error('nats: JetStream failed: not enabled on the server');
 
         const missing: string[] = [];
         const streams = jetstream ? await phase('streams', () => listStreams(client.jsm, missing)) : [];

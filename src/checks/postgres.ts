@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { SqlDetails } from './details.ts';
 import { createLazyClient } from './lazy-client.ts';
-import { elapsedMs, onAbort, phasesOf } from './probe.ts';
+import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { plainRow, readSqlSettings } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
 
@@ -36,6 +36,7 @@ export function createPostgresCheck(def: SourceDefinition): Check {
   const settings = readSqlSettings(def, ['postgres:', 'postgresql:'], 5432);
   const { endpoint } = settings;
   const ssl = sslFromUrl(endpoint.url);
+  const backstop = backstopMs(def.timeoutMs);
   const config: pg.PoolConfig = {
     host: endpoint.host,
     port: endpoint.port,
@@ -44,9 +45,9 @@ export function createPostgresCheck(def: SourceDefinition): Check {
     ...(settings.database !== undefined ? { database: settings.database } : {}),
     ...(ssl !== undefined ? { ssl } : {}),
     max: settings.poolMax,
-    // A connect and a query are each bounded by the source's timeout, on both ends.
-    connectionTimeoutMillis: def.timeoutMs,
-    statement_timeout: def.timeoutMs,
+    // Backstops for a connect and for a statement the server would otherwise finish for nobody.
+    connectionTimeoutMillis: backstop,
+    statement_timeout: backstop,
     // Keep the probe's connection between runs: the pool is the long-lived client.
     idleTimeoutMillis: 0,
     application_name: 'vigil',

@@ -70,3 +70,16 @@ export function onAbort(signal: AbortSignal, action: () => void): () => void {
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 100) / 100;
 }
+
+/** How much later than the source's timeout a client's own timeouts fire. */
+const BACKSTOP_GRACE_MS = 500;
+
+/**
+ * The timeout for a client's own timers (connect, statement, command): a little past the
+ * source's timeout. The engine's deadline decides and reports `timeout`; these only bound
+ * what the deadline cannot reach (a server-side statement, a socket a library keeps), and
+ * must not win the race against it and turn a timeout into an error.
+ */
+export function backstopMs(timeoutMs: number): number {
+  return timeoutMs + BACKSTOP_GRACE_MS;
+}

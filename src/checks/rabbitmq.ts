@@ -7,7 +7,7 @@ import type { RabbitDetails, RabbitQueueDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
 import { createLazyClient } from './lazy-client.ts';
 import { optionalString, optionalStringList } from './options.ts';
-import { onAbort, phasesOf } from './probe.ts';
+import { backstopMs, onAbort, phasesOf } from './probe.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 const AMQP_NOT_FOUND = 404;
@@ -36,11 +36,12 @@ function readRabbitSettings(def: SourceDefinition): { readonly connect: amqp.Opt
 export function createRabbitmqCheck(def: SourceDefinition): Check {
   const settings = readRabbitSettings(def);
   const closedConnections = new WeakSet<amqp.ChannelModel>();
+  const backstop = backstopMs(def.timeoutMs);
 
   const connections = createLazyClient<amqp.ChannelModel>({
     create: async () => {
       // `timeout` bounds the TCP connect and the AMQP handshake together.
-      const connection = await amqp.connect(settings.connect, { timeout: def.timeoutMs, clientProperties: { connection_name: 'vigil' } });
+      const connection = await amqp.connect(settings.connect, { timeout: backstop, clientProperties: { connection_name: 'vigil' } });
       // The broker or the network may close it at any time; the next probe then reconnects.
       connection.on('error', () => undefined);
       connection.on('close', () => closedConnections.add(connection));

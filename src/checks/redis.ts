@@ -5,7 +5,7 @@ import type { RedisDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
 import { createLazyClient } from './lazy-client.ts';
 import { optionalInteger } from './options.ts';
-import { elapsedMs, onAbort, phasesOf } from './probe.ts';
+import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type SourceDefinition } from './types.ts';
 
 /** `INFO` text as a flat map of field to value; keyspace lines (`db0:keys=1,...`) included. */
@@ -75,14 +75,15 @@ function readRedisOptions(def: SourceDefinition): { readonly options: RedisOptio
 
 export function createRedisCheck(def: SourceDefinition): Check {
   const { options, secrets } = readRedisOptions(def);
+  const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<Redis>({
     create: async (signal) => {
       const redis = new Redis({
         ...options,
         lazyConnect: true,
-        connectTimeout: def.timeoutMs,
-        commandTimeout: def.timeoutMs,
+        connectTimeout: backstop,
+        commandTimeout: backstop,
         // Fail fast while the server is down instead of queueing or retrying: a dead server
         // must show as an error at once, and the next probe builds a fresh connection.
         enableOfflineQueue: false,

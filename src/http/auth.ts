@@ -32,6 +32,8 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
   const { operations, identity, retryAfterSeconds } = input;
   return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
     const op = findOperation(operations, req.method, req.path);
+    // Known before the handler runs, so even a refused request's log line names its operation.
+    if (op) res.locals.operationId = op.operationId;
     if (!op || op.security.mode === 'public') return next();
     const outcome = await identity.authenticate(
       {

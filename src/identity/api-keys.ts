@@ -144,10 +144,16 @@ export async function revokeApiKey(store: Store, idOrPrefix: string, now: Date =
 const DUMMY_HASH = sha256Hex('vigil-dummy-key');
 
 /**
- * The record of a valid, unrevoked key whose owner (if any) is enabled, else undefined.
- * Records the use in `last_used_at`.
+ * The record of a valid, unrevoked key whose owner (if any) is enabled and that `accept`
+ * admits (e.g. `isAdminKey` where only admin keys will do), else undefined. Records the use
+ * in `last_used_at` only when the key is accepted.
  */
-export async function verifyApiKey(store: Store, key: string, now: Date = new Date()): Promise<ApiKeyRecord | undefined> {
+export async function verifyApiKey(
+  store: Store,
+  key: string,
+  now: Date = new Date(),
+  accept: (record: ApiKeyRecord) => boolean = () => true,
+): Promise<ApiKeyRecord | undefined> {
   const id = apiKeyId(key);
   const [row] = id
     ? await store.query<ApiKeyRow & { user_disabled: boolean | null }>(
@@ -160,6 +166,7 @@ export async function verifyApiKey(store: Store, key: string, now: Date = new Da
     : [];
   const matches = constantTimeEqual(sha256Hex(key), row?.hash ?? DUMMY_HASH);
   if (!row || !matches || row.revoked_at !== null || row.user_disabled === true) return undefined;
+  if (!accept(toRecord(row))) return undefined;
   await store.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [row.id, now]);
   return { ...toRecord(row), lastUsedAt: now };
 }

@@ -1,6 +1,5 @@
 // Reading credentials off a request, per scheme. Each reader returns every credential of its
 // kind the request carries (a header and 000's body may both hold one), without judging it.
-import { looksLikeApiKey } from './api-keys.ts';
 import type { CredentialCarrier, CredentialKind } from './types.ts';
 
 export const SESSION_COOKIE = 'psession';
@@ -64,8 +63,4 @@ export function presentedCredentials(carrier: CredentialCarrier, kind: Credentia
       return secret === undefined ? [] : [{ kind, value: secret, hasuraRole: header(carrier, 'x-hasura-role') }];
     }
   }
-}
-
-export function isApiKeyShaped(token: string): boolean {
-  return looksLikeApiKey(token);
 }

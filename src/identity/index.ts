@@ -137,8 +137,8 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     switch (kind) {
       case 'adminApiKey': {
         if (!looksLikeApiKey(value)) return undefined;
-        const record = await verifyApiKey(store, value, new Date(now()));
-        return record && isAdminKey(record) ? keyPrincipal(record, kind) : undefined;
+        const record = await verifyApiKey(store, value, new Date(now()), isAdminKey);
+        return record ? keyPrincipal(record, kind) : undefined;
       }
       case 'apiKey': {
         if (!looksLikeApiKey(value)) return undefined;

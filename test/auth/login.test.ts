@@ -14,8 +14,8 @@ function sessionCookie(response: Response): { value: string; attributes: string[
   return { value: decodeURIComponent(pair.slice(SESSION_COOKIE.length + 1)), attributes };
 }
 
-/** Does the app's middleware stack include Express's urlencoded body parser? */
-function formsParsed(parser = 'urlencodedParser'): boolean {
+/** Does the app's middleware stack include this Express body parser (jsonParser, urlencodedParser)? */
+function appUses(parser: string): boolean {
   const stack = (app.app as unknown as { router?: { stack?: { name?: string }[] } }).router?.stack ?? [];
   return stack.some((layer) => layer.name === parser);
 }
@@ -61,8 +61,8 @@ describe('POST /v1/auth/login', () => {
 
   // Needs express.urlencoded() in src/app.ts (platform); runs as soon as the app parses forms.
   it('accepts an HTML form body', async (ctx) => {
-    expect(formsParsed('jsonParser')).toBe(true); // the probe itself works
-    if (!formsParsed()) ctx.skip();
+    expect(appUses('jsonParser')).toBe(true); // the probe itself works
+    if (!appUses('urlencodedParser')) ctx.skip();
     const response = await fetch(`${app.baseUrl}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -179,7 +179,7 @@ describe('the nats check', () => {
       const { run } = natsSource({ url: `nats://127.0.0.1:${server.port}`, streams: ['EVENTS'] });
       const result = await run();
       expect(result.status).toBe('error');
-      expect(result.error).toBe('nats: JetStream failed: JetStream is not enabled on the server');
+      expect(result.error).toBe('nats: JetStream failed: not enabled on the server');
     });
   });
 

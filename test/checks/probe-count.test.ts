@@ -7,7 +7,7 @@ import { parseInfo } from '../../src/checks/redis.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startPostgres, startRedis, type PrivateProcess } from '../support/processes.ts';
 
-const INTERVAL_MS = 300;
+const INTERVAL_MS = 500;
 const WINDOW_MS = 3_000;
 const PROBE_QUERY = 'SELECT 1 AS vigil_probe_count';
 const CONCURRENT_CLIENTS = 16;
@@ -78,13 +78,13 @@ describe('probes under a pounding of the API', () => {
     const expected = elapsed / INTERVAL_MS;
     const seen = `${requests} requests, ${pings} PINGs and ${queries} test queries in ${Math.round(elapsed)} ms`;
     // Many more requests than probes...
-    expect(requests, seen).toBeGreaterThan(10 * expected);
+    expect(requests, seen).toBeGreaterThan(5 * expected);
     expect(statuses.has(200)).toBe(true);
     // ...and the dependencies saw about one probe per interval (timers may slip under load,
     // never fire more often).
     for (const count of [pings, queries]) {
       expect(count, seen).toBeLessThanOrEqual(Math.ceil(expected) + 1);
-      expect(count, seen).toBeGreaterThanOrEqual(Math.floor(expected) - 3);
+      expect(count, seen).toBeGreaterThanOrEqual(Math.floor(expected) - 2);
     }
   });
 });

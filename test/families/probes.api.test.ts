@@ -5,7 +5,7 @@ import { getLivez, getMetrics, getReadyz } from '../../generated/sdk.gen.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
-import { runUntil } from '../support/source-states.ts';
+import { ON_DEMAND, runUntil, runUntilOk } from '../support/source-states.ts';
 
 const PASSWORD = 'probe-secret-pw-93ab1';
 
@@ -19,12 +19,13 @@ describe('probes', () => {
     const closedPort = await freePort();
     app = await startTestApp({
       sources: [
-        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
-        { name: 'core', kind: 'redis', url: `redis://127.0.0.1:${own.port}`, timeoutMs: 500 },
-        { name: 'side', kind: 'redis', url: `redis://:${PASSWORD}@127.0.0.1:${closedPort}`, critical: false },
+        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379', ...ON_DEMAND },
+        { name: 'core', kind: 'redis', url: `redis://127.0.0.1:${own.port}`, ...ON_DEMAND },
+        { name: 'side', kind: 'redis', url: `redis://:${PASSWORD}@127.0.0.1:${closedPort}`, critical: false, ...ON_DEMAND },
       ],
       shuttingDown: () => shuttingDown,
     });
+    await runUntilOk(app.deps.engine, ['cache', 'core']);
   });
 
   afterAll(async () => {

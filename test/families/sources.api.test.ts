@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
 import { startSilentTcpServer, type SilentTcpServer } from '../support/servers/silent-tcp.ts';
-import { runUntil } from '../support/source-states.ts';
+import { ON_DEMAND, runUntil, runUntilOk } from '../support/source-states.ts';
 
 const HASURA_SECRET = 'hasura-admin-secret-4f1c9a';
 const JWT_SECRET = 'jwt-secret-for-sources-tests-0123456789abcdef';
@@ -26,12 +26,12 @@ describe('GET /healthz/sources', () => {
     const closedPort = await freePort();
     app = await startTestApp({
       sources: [
-        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
-        { name: 'app-db', kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' },
-        { name: 'down', kind: 'redis', url: `redis://:${REDIS_PASSWORD}@127.0.0.1:${closedPort}` },
-        { name: 'hang', kind: 'redis', url: `redis://127.0.0.1:${silent.port}`, timeoutMs: 300 },
-        { name: 'misconfigured', kind: 'redis', url: 'http://127.0.0.1:6379' },
-        { name: 'hidden', kind: 'redis', url: 'redis://127.0.0.1:6379' },
+        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379', ...ON_DEMAND },
+        { name: 'app-db', kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test', ...ON_DEMAND },
+        { name: 'down', kind: 'redis', url: `redis://:${REDIS_PASSWORD}@127.0.0.1:${closedPort}`, ...ON_DEMAND },
+        { name: 'hang', kind: 'redis', url: `redis://127.0.0.1:${silent.port}`, ...ON_DEMAND, timeoutMs: 300 },
+        { name: 'misconfigured', kind: 'redis', url: 'http://127.0.0.1:6379', ...ON_DEMAND },
+        { name: 'hidden', kind: 'redis', url: 'redis://127.0.0.1:6379', ...ON_DEMAND },
       ],
       config: {
         auth: {
@@ -41,6 +41,7 @@ describe('GET /healthz/sources', () => {
         families: { sources: { exclude: ['hidden'] } },
       },
     });
+    await runUntilOk(app.deps.engine, ['cache', 'app-db']);
     const { store, identity } = app.deps;
     const { key: adminKey } = await createApiKey(store, { name: 'ops', admin: true });
     const { key: viewerKey } = await createApiKey(store, { name: 'ci', role: 'viewer', scopes: ['*'] });
@@ -155,10 +156,11 @@ describe('GET /healthz', () => {
     side = await startRedis();
     app = await startTestApp({
       sources: [
-        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379' },
-        { name: 'side', kind: 'redis', url: `redis://127.0.0.1:${side.port}`, critical: false, timeoutMs: 500 },
+        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379', ...ON_DEMAND },
+        { name: 'side', kind: 'redis', url: `redis://127.0.0.1:${side.port}`, critical: false, ...ON_DEMAND },
       ],
     });
+    await runUntilOk(app.deps.engine, ['cache', 'side']);
   });
 
   afterAll(async () => {

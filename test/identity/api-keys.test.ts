@@ -61,6 +61,12 @@ describe('API keys', () => {
     expect(await verifyApiKey(store, mangle(key))).toBeUndefined();
   });
 
+  it('record a use only when the caller accepts the key (a plain key offered as admin key is not used)', async () => {
+    const { key, id } = await createApiKey(store, { name: 'plain' });
+    expect(await verifyApiKey(store, key, new Date(), isAdminKey)).toBeUndefined();
+    expect((await listApiKeys(store)).find((k) => k.id === id)?.lastUsedAt).toBeNull();
+  });
+
   it('stop working once revoked, by id or by prefix, and revoking twice says so', async () => {
     const a = await createApiKey(store, { name: 'revoke-by-id' });
     const b = await createApiKey(store, { name: 'revoke-by-prefix' });

@@ -11,6 +11,7 @@ import { startVigil } from '../../src/main.ts';
 import { captureLogger } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
 
+const PROCESS_LIMIT_MS = 80_000;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vigil-main-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +38,8 @@ function runVigil(args: string[], onLine: (line: string, child: ReturnType<typeo
   let stdout = '';
   let stderr = '';
   let pending = '';
-  const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  // Generous: a cold tsx start plus the embedded store can take long on a loaded machine.
+  const killer = setTimeout(() => child.kill('SIGKILL'), PROCESS_LIMIT_MS);
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk;
     pending += chunk;
@@ -71,14 +73,14 @@ describe('the vigil process', () => {
     expect(exit.code).toBe(0);
     expect(exit.stdout).toContain('shutting down');
     expect(exit.stdout).toContain('vigil stopped');
-  });
+  }, PROCESS_LIMIT_MS + 10_000);
 
   it('refuses a bad configuration with exit code 2 and a message naming the key', async () => {
     const port = await freePort();
     const exit = await runVigil(['--config', configFile(port, 'log:\n  level: chatty\n')]);
     expect(exit.code).toBe(2);
     expect(exit.stderr).toContain('log.level must be one of');
-  });
+  }, PROCESS_LIMIT_MS + 10_000);
 });
 
 describe('graceful shutdown', () => {
@@ -90,13 +92,15 @@ describe('graceful shutdown', () => {
     // A request whose body is still arriving when shutdown begins.
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
     let response = '';
     socket.on('data', (chunk) => (response += chunk));
     const body = '{"SessionID": "abc"}';
+    const seen = new Promise((resolve) => vigil.server.once('request', resolve));
     socket.write(
       `POST /api/v1/system-health-check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await seen; // the server is reading this request's body now
 
     expect(vigil.shuttingDown()).toBe(false);
     const stopped = vigil.shutdown('test');
@@ -106,10 +110,10 @@ describe('graceful shutdown', () => {
     await expect(fetch(`http://127.0.0.1:${port}/openapi.json`)).rejects.toThrow();
     socket.write(body.slice(5));
     await stopped;
-    await new Promise((resolve) => socket.once('close', resolve));
+    await socketClosed;
     expect(response).toMatch(/^HTTP\/1\.1 (403|200|503) /);
     expect(lines().join('\n')).toContain('vigil stopped');
-  });
+  }, 60_000);
 
   it('closes connections still open when the grace period ends', async () => {
     const port = await freePort();
@@ -121,10 +125,12 @@ describe('graceful shutdown', () => {
     });
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const seen = new Promise((resolve) => vigil.server.once('request', resolve));
     socket.write('POST /api/v1/system-health-check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    await seen;
     const closed = new Promise((resolve) => socket.once('close', resolve));
     await vigil.shutdown('test');
     await closed;
     expect(lines().join('\n')).toContain('grace period over');
-  });
+  }, 60_000);
 });

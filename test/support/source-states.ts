@@ -47,7 +47,7 @@ export async function runUntil(
   engine: RunsNow,
   source: string,
   accept: (result: CheckResult) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<CheckResult> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -56,4 +56,15 @@ export async function runUntil(
     if (Date.now() > deadline) throw new Error(`source "${source}" is still ${result.status} after ${timeoutMs} ms: ${result.error ?? ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Source settings for end-to-end tests that change the world and call `engine.runNow`: after
+ * the first run, no background run comes along to change a state mid-test on a loaded machine.
+ */
+export const ON_DEMAND = { intervalMs: 600_000 } as const;
+
+/** `runUntil` every named source is `ok` (a first run can time out on a busy machine). */
+export async function runUntilOk(engine: RunsNow, sources: readonly string[], timeoutMs = 20_000): Promise<void> {
+  for (const source of sources) await runUntil(engine, source, (result) => result.status === 'ok', timeoutMs);
 }
