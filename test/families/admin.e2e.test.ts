@@ -92,14 +92,12 @@ describe('admin health against a healthy world', () => {
     const command = () => execFileSync('bash', ['-o', 'pipefail', '-c', SOURCE_HASH_COMMAND], { cwd: VIGIL_ROOT, encoding: 'utf8' }).trim();
     for (let attempt = 1; ; attempt++) {
       const before = command();
-      const fresh = await startTestApp({ config: { families: {} } });
+      // Same store and identity (cheap to start, same admin session), its own start-up hash.
+      const fresh = await startTestApp({ store: app.deps.store, identity: app.deps.identity });
       try {
         const after = command();
         if (before !== after && attempt < 4) continue;
-        const { store, identity } = fresh.deps;
-        await createUser(store, { username: 'ada', password: 'admin password', role: 'admin' });
-        const session = (await identity.login('ada', 'admin password', '127.0.0.1'))!.sessionId;
-        const { data } = await getAdminHealth({ client: fresh.client, headers: cookie(session) });
+        const { data } = await getAdminHealth({ client: fresh.client, headers: cookie(adminSession) });
         expect((data as AdminHealthReport).source_hash).toBe(after);
         return;
       } finally {
@@ -180,27 +178,28 @@ describe('admin health against a degraded and a misconfigured world', () => {
   beforeAll(async () => {
     silent = await startSilentTcpServer();
     const closedPort = await freePort();
-    [degraded, misconfigured] = await Promise.all([
-      startTestApp({
+    degraded = await startTestApp({
         sources: [
           // Non-critical and down, and non-critical and hanging: degraded, not unhealthy.
           { name: 'app-db', kind: 'postgres', url: `postgres://postgres@127.0.0.1:${closedPort}/test`, critical: false, ...SLOW },
           { name: 'cache', kind: 'redis', url: `redis://127.0.0.1:${silent.port}/0`, critical: false, timeoutMs: 300, ...SLOW },
         ],
         config: { families: { admin: { database: 'app-db', cache: 'cache' } } },
-      }),
-      startTestApp({
-        // Critical database that cannot be checked as configured; no cache configured.
-        sources: [{ name: 'app-db', kind: 'postgres', url: 'mysql://127.0.0.1/test', ...SLOW }],
-        config: { families: { admin: { database: 'app-db' } } },
-      }),
-    ]);
+    });
+    misconfigured = await startTestApp({
+      store: degraded.deps.store,
+      identity: degraded.deps.identity,
+      // Critical database that cannot be checked as configured; no cache configured.
+      sources: [{ name: 'app-db', kind: 'postgres', url: 'mysql://127.0.0.1/test', ...SLOW }],
+      config: { families: { admin: { database: 'app-db' } } },
+    });
     await createUser(degraded.deps.store, { username: 'ada', password: 'admin password', role: 'owner' });
     adminSession = (await degraded.deps.identity.login('ada', 'admin password', '127.0.0.1'))!.sessionId;
   });
 
   afterAll(async () => {
-    await Promise.all([degraded?.close(), misconfigured?.close()]);
+    await misconfigured?.close();
+    await degraded?.close();
     await silent?.close();
   });
 
@@ -232,6 +231,8 @@ describe('admin health against a degraded and a misconfigured world', () => {
       startTestApp({
         sources: [{ name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:1/0', ...SLOW }],
         config: { families: { admin: { database: 'cache' } } },
+        store: degraded.deps.store,
+        identity: degraded.deps.identity,
         waitForSources: false,
       }),
     ).rejects.toThrow('families.admin.database: source "cache" is of kind "redis"');

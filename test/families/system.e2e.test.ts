@@ -295,12 +295,11 @@ describe('system health check against a broken world', () => {
       UserFrontend: 'FAILED',
     });
   });
-});
 
-describe('families.system configuration', () => {
   it('refuses to start when a component names no configured source', async () => {
+    const { store, identity } = app.deps;
     await expect(
-      startTestApp({ config: { families: { system: { mysql: 'no-such-source' } } } }),
+      startTestApp({ store, identity, config: { families: { system: { mysql: 'no-such-source' } } } }),
     ).rejects.toThrow('families.system.mysql: no source named "no-such-source"');
   });
 });
