@@ -83,6 +83,8 @@ export async function createApp(
   app.use(createRequestLogger(deps.logger));
   app.use(createDocsRouter(spec));
   app.use(express.json({ limit: server.bodyLimitBytes }));
+  // The login operation also takes an HTML form body.
+  app.use(express.urlencoded({ extended: false, limit: server.bodyLimitBytes }));
   app.use(cookieParser());
   app.use(
     createAuthMiddleware({

@@ -3,6 +3,7 @@
 // anonymous caller learns nothing about an operation's parameters.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { scopeGranted } from '../identity/api-keys.ts';
+import { IdentityUnavailableError } from '../identity/index.ts';
 import { roleAtLeast, type IdentityService, type Principal } from '../identity/types.ts';
 import { findOperation, type OperationInfo } from './spec.ts';
 import { httpProblem, problemFor } from './problem.ts';
@@ -35,15 +36,24 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
     // Known before the handler runs, so even a refused request's log line names its operation.
     if (op) res.locals.operationId = op.operationId;
     if (!op || op.security.mode === 'public') return next();
-    const outcome = await identity.authenticate(
-      {
-        headers: req.headers,
-        cookies: (req.cookies ?? {}) as Record<string, string | undefined>,
-        body: req.body as unknown,
-        ip: req.ip ?? req.socket.remoteAddress ?? '',
-      },
-      op.security.accepted,
-    );
+    let outcome: Awaited<ReturnType<IdentityService['authenticate']>>;
+    try {
+      outcome = await identity.authenticate(
+        {
+          headers: req.headers,
+          cookies: (req.cookies ?? {}) as Record<string, string | undefined>,
+          body: req.body as unknown,
+          ip: req.ip ?? req.socket.remoteAddress ?? '',
+        },
+        op.security.accepted,
+      );
+    } catch (error) {
+      // The session store, Redis or a JWKS endpoint is down: that is not the caller's fault.
+      if (error instanceof IdentityUnavailableError) {
+        return next(httpProblem(problemFor(503, 'Authentication is unavailable right now; try again later')));
+      }
+      throw error;
+    }
     if (outcome.ok) {
       const { principal } = outcome;
       if ((op.minRole && !roleAtLeast(principal.role, op.minRole)) || !hasScope(principal, op.scope)) {

@@ -48,6 +48,9 @@ export const SYSTEM_ERROR_CODES = {
   internal: 12,
 } as const;
 
+/** 000's own wording for its code 1. */
+export const SYSTEM_AUTH_FAILED_MESSAGE = 'Authentication failed. Invalid admin API key.';
+
 /** Hasura's error codes for the same situations. */
 const HASURA_CODES: Readonly<Record<ProblemCode, string>> = {
   bad_request: 'bad-request',
@@ -80,8 +83,12 @@ function systemCodeFor(problem: Problem): number {
 export function renderError(family: ApiFamily, problem: Problem): Record<string, unknown> {
   const message = problem.details ? `${problem.message}: ${problem.details}` : problem.message;
   switch (family) {
-    case 'system':
-      return { Errors: [{ Code: systemCodeFor(problem), Message: message }] };
+    case 'system': {
+      const code = systemCodeFor(problem);
+      // 000 gives code 1 one sentence; a throttled client reads it too, with Retry-After.
+      const text = code === SYSTEM_ERROR_CODES.authFailed ? SYSTEM_AUTH_FAILED_MESSAGE : message;
+      return { Errors: [{ Code: code, Message: text }] };
+    }
     case 'status':
       return { error: problem.message, details: problem.details ?? '', code: problem.status };
     case 'sources':
