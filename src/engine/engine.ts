@@ -1,5 +1,6 @@
 // The background scheduler: one setTimeout chain per source, so a slow source never delays
 // another and runs of one source never overlap. Handlers read the snapshot only.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { createCheck as registryCreateCheck } from '../checks/registry.ts';
 import { redactSecrets, safeErrorMessage } from '../checks/redact.ts';
@@ -36,6 +37,8 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   const historySize = Math.max(1, input.historySize ?? 20);
   const now = input.now ?? Date.now;
   const stopping = new AbortController();
+  // Every run in flight listens for stop(); with many sources that is many listeners, not a leak.
+  setMaxListeners(0, stopping.signal);
   const slots = new Map<string, Slot>();
   let started = false;
   // Readiness is judged only once every slot exists (failed ones are recorded while building).
