@@ -122,6 +122,8 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
   return { url, server, config, shutdown, shuttingDown: () => shuttingDown };
 }
 
+const DUPLICATE_SIGNAL_MS = 1000;
+
 async function main(): Promise<void> {
   let running: RunningVigil;
   try {
@@ -134,13 +136,16 @@ async function main(): Promise<void> {
     process.stderr.write(`vigil: cannot start: ${safeErrorMessage(error)}\n`);
     process.exit(1);
   }
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+    // Under `npm start` one Ctrl-C or SIGTERM reaches us twice within milliseconds (the
+    // process group, then npm/tsx relaying it): only a second signal a moment later forces.
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       process.stderr.write(`vigil: ${signal} again; exiting without waiting\n`);
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     running.shutdown(signal).then(
       () => process.exit(0),
       (error: unknown) => {
