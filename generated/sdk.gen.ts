@@ -24,8 +24,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * The document's `curl -X GET` example, served as documented: the same check as
  * `POST /api/v1/system-health-check` without a body. The admin key comes as
  * `Authorization: Bearer <key>`; the user's credential for the `Session` check is the
- * `psession` cookie or the `X-API-Key` header (neither presented: `Session` is `FAILED`
- * with code 6). Check values, codes and status codes are those of the `POST` form:
+ * `psession` cookie or the `X-API-Key` header (neither presented: the admin key itself
+ * stands for the caller, and `Session` is `OK`). Check values, codes and status codes are those of the `POST` form:
  * 200 when no check is `FAILED` and an admin user exists, 403 with code 1 for a missing,
  * invalid or insufficient admin key (the document has no 401), 503 with codes 2-10.
  *
@@ -61,14 +61,15 @@ export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(optio
  * insufficient admin key with **403** and `{"Errors": [{"Code": 1, ...}]}`; a 503 never
  * carries code 1.
  * - *Session.* The document marks both `SessionID` and `APIKey` as required and says
- * "either SessionID or APIKey must be provided". The `Session` check is about the
- * caller's user credential: the session is `SessionID` from the body, else the
- * `psession` cookie; the API key is `APIKey` from the body, else the `X-API-Key`
- * header. `Session` is `OK` when at least one of them is presented and every one
- * presented is active (a session that exists and has not expired or been logged out; an
- * API key that exists and is neither revoked nor expired). When **neither** is
- * presented, `Session` is `FAILED` with code 6 ("Session is not active."), as the
- * document requires one of them.
+ * "either SessionID or APIKey must be provided", yet its own example sends neither. The
+ * `Session` check is about the caller's user credential: the session is `SessionID` from
+ * the body, else the `psession` cookie; the API key is `APIKey` from the body, else the
+ * `X-API-Key` header. Every one presented must be active (a session that exists and has
+ * not expired or been logged out; an API key that is neither revoked nor expired), else
+ * `Session` is `FAILED` with code 6 ("Session is not active."). When **neither** is
+ * presented, as in the document's example, the caller's credential is the admin API key
+ * that authenticated the request, so `Session` is `OK`: a monitor holding only the admin
+ * key gets a meaningful answer.
  * - *No admin user.* Code 2 ("There is no registered admin user.") is reported when no
  * enabled user with the `admin` or `owner` role exists. In Vigil an admin API key can exist
  * without any admin user (keys are created from the command line), so a request

@@ -62,15 +62,14 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /**
  * The `Session` check: the caller's session (body `SessionID`, else the `psession` cookie)
- * and API key (body `APIKey`, else `X-API-Key`); every one presented must be active, and at
- * least one must be presented. Reasons never repeat the credential.
+ * and API key (body `APIKey`, else `X-API-Key`); every one presented must be active. When
+ * neither is presented (the document's own GET example), the caller's credential is the
+ * admin API key that just authenticated the request, which is active by construction.
+ * Reasons never repeat the credential.
  */
 export async function sessionVerdict(identity: Authenticator, req: Request): Promise<SessionVerdict> {
   const sessionId = bodyField(req, 'SessionID') ?? nonEmpty((req.cookies as Record<string, string | undefined> | undefined)?.psession);
   const apiKey = bodyField(req, 'APIKey') ?? nonEmpty(req.get('x-api-key'));
-  if (sessionId === undefined && apiKey === undefined) {
-    return { active: false, reason: 'neither SessionID (or the psession cookie) nor APIKey (or X-API-Key) was provided' };
-  }
   if (sessionId !== undefined && !(await identity.sessionActive(sessionId))) {
     return { active: false, reason: 'the session is unknown, expired or logged out' };
   }
