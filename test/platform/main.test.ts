@@ -1,7 +1,7 @@
 // Vigil as a process: starts from a config file, serves, and on SIGTERM stops taking work,
 // lets in-flight requests finish, closes everything and exits 0. A bad config exits 2.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +29,15 @@ interface Exit {
 }
 
 /** Runs src/main.ts; `onLine` sees each stdout line and may signal the process. */
-function runVigil(args: string[], onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => undefined): Promise<Exit> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, VIGIL_CONFIG: '' },
+function runVigil(
+  args: string[],
+  onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => undefined,
+  where: { readonly cwd?: string; readonly env?: Record<string, string> } = {},
+): Promise<Exit> {
+  // tsx resolved from this checkout, so the process may run in any working directory.
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts'), ...args], {
+    cwd: where.cwd ?? ROOT,
+    env: { ...process.env, VIGIL_CONFIG: '', ...where.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -73,6 +78,29 @@ describe('the vigil process', () => {
     expect(exit.code).toBe(0);
     expect(exit.stdout).toContain('shutting down');
     expect(exit.stdout).toContain('vigil stopped');
+  }, PROCESS_LIMIT_MS + 10_000);
+
+  it('starts with no configuration at all: creates its embedded store and says how to create the first admin', async () => {
+    const port = await freePort();
+    const fresh = mkdtempSync(join(dir, 'fresh-'));
+    let health: unknown;
+    const exit = await runVigil(
+      [],
+      (line, child) => {
+        if (line.includes('vigil listening')) {
+          fetch(`http://127.0.0.1:${port}/health`)
+            .then(async (response) => {
+              health = await response.json();
+            })
+            .finally(() => child.kill('SIGTERM'));
+        }
+      },
+      { cwd: fresh, env: { VIGIL_SERVER__PORT: String(port) } },
+    );
+    expect(exit.code).toBe(0);
+    expect(health).toMatchObject({ status: 'ok' });
+    expect(existsSync(join(fresh, '.vigil-data'))).toBe(true);
+    expect(exit.stdout).toContain('users add <username> --role admin');
   }, PROCESS_LIMIT_MS + 10_000);
 
   it('refuses a bad configuration with exit code 2 and a message naming the key', async () => {
