@@ -1,5 +1,6 @@
 // One long-lived client per source, created on first use and rebuilt when broken. Checks keep
 // their pool/connection here so a probe never pays for a connect unless the last one broke.
+import { onAbort, type Phase } from './probe.ts';
 
 export interface LazyClientInput<C> {
   /** Builds and connects a client; `signal` aborts when the client is discarded while connecting. */
@@ -81,4 +82,28 @@ export function createLazyClient<C>(input: LazyClientInput<C>): LazyClient<C> {
       await Promise.all([...releasing]);
     },
   };
+}
+
+/**
+ * Runs one probe on the current client, taken in the probe's `connect` phase. Past the deadline
+ * the client is dropped at once: the server may never answer. A failed probe drops it too: a
+ * connection that failed a probe may be half-dead without having said so, so the next probe
+ * rebuilds it.
+ */
+export async function probeOnClient<C, T>(
+  clients: LazyClient<C>,
+  signal: AbortSignal,
+  phase: Phase,
+  probe: (client: C) => Promise<T>,
+): Promise<T> {
+  const stopWatching = onAbort(signal, () => clients.discard());
+  try {
+    const client = await phase('connect', () => clients.get());
+    return await probe(client);
+  } catch (error) {
+    clients.discard();
+    throw error;
+  } finally {
+    stopWatching();
+  }
 }

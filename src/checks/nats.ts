@@ -7,7 +7,7 @@ import { Kvm, KvWatchInclude, type KV, type KvEntry } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import net from 'node:net';
 import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './details.ts';
-import { createLazyClient } from './lazy-client.ts';
+import { createLazyClient, probeOnClient } from './lazy-client.ts';
 import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
 import { backstopMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
@@ -319,10 +319,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
     kind: 'nats',
     async run(signal): Promise<CheckOutcome> {
       const phase = phasesOf('nats', signal, settings.secrets);
-      // Past the deadline, drop the connection at once: the server may never answer.
-      const stopWatching = onAbort(signal, () => clients.discard());
-      try {
-        const client = await phase('connect', () => clients.get());
+      return probeOnClient(clients, signal, phase, async (client) => {
         const jetstream = await phase('JetStream', () => jetstreamEnabled(client.jsm));
         const wantsJetStream = settings.streams.length > 0 || settings.kvBuckets.length > 0 || settings.jobs !== undefined;
         if (!jetstream && wantsJetStream) throw new Error('nats: JetStream failed: not enabled on the server');
@@ -342,13 +339,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
         };
         if (missing.length === 0) return { details: { ...details } };
         return { status: 'degraded', message: `nats: not found: ${missing.join(', ')}`, details: { ...details } };
-      } catch (error) {
-        // A connection that failed a probe may be half-dead without having said so: rebuild it.
-        clients.discard();
-        throw error;
-      } finally {
-        stopWatching();
-      }
+      });
     },
     async reset() {
       clients.discard();

@@ -5,9 +5,9 @@
 import amqp from 'amqplib';
 import type { RabbitDetails, RabbitQueueDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
-import { createLazyClient } from './lazy-client.ts';
+import { createLazyClient, probeOnClient } from './lazy-client.ts';
 import { optionalString, optionalStringList } from './options.ts';
-import { backstopMs, onAbort, phasesOf } from './probe.ts';
+import { backstopMs, phasesOf } from './probe.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 const AMQP_NOT_FOUND = 404;
@@ -75,10 +75,7 @@ export function createRabbitmqCheck(def: SourceDefinition): Check {
     kind: 'rabbitmq',
     async run(signal): Promise<CheckOutcome> {
       const phase = phasesOf('rabbitmq', signal, settings.secrets);
-      // Past the deadline, drop the connection at once: the broker may never answer.
-      const stopWatching = onAbort(signal, () => connections.discard());
-      try {
-        const connection = await phase('connect', () => connections.get());
+      return probeOnClient(connections, signal, phase, async (connection) => {
         const channel = await phase('channel open', () => openChannel(connection));
         await phase('channel close', () => channel.close());
 
@@ -116,13 +113,7 @@ export function createRabbitmqCheck(def: SourceDefinition): Check {
           message: `rabbitmq: ${missing.length === 1 ? `queue ${missing[0]} does not exist` : `queues ${missing.join(', ')} do not exist`}`,
           details: { ...details },
         };
-      } catch (error) {
-        // A connection that failed a probe may be half-dead without having said so: rebuild it.
-        connections.discard();
-        throw error;
-      } finally {
-        stopWatching();
-      }
+      });
     },
     async reset() {
       connections.discard();

@@ -3,7 +3,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
-import { createLazyClient } from './lazy-client.ts';
+import { createLazyClient, probeOnClient } from './lazy-client.ts';
 import { optionalInteger } from './options.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type SourceDefinition } from './types.ts';
@@ -116,22 +116,13 @@ export function createRedisCheck(def: SourceDefinition): Check {
     kind: 'redis',
     async run(signal) {
       const phase = phasesOf('redis', signal, secrets);
-      // Past the deadline, drop the connection at once: the server may never answer.
-      const stopWatching = onAbort(signal, () => clients.discard());
-      try {
-        const redis = await phase('connect', () => clients.get());
+      return probeOnClient(clients, signal, phase, async (redis) => {
         const started = performance.now();
         await phase('PING', () => redis.ping());
         const pingLatency = elapsedMs(started);
         const info = await phase('INFO', async () => redisDetails(parseInfo(await redis.info()), pingLatency));
         return { details: { ...info } };
-      } catch (error) {
-        // A connection that failed a probe may be half-dead without having said so: rebuild it.
-        clients.discard();
-        throw error;
-      } finally {
-        stopWatching();
-      }
+      });
     },
     async reset() {
       clients.discard();

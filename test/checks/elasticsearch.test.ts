@@ -1,23 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchCheck } from '../../src/checks/elasticsearch.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { startElasticsearchServer, type TestElasticsearchServer } from '../support/servers/elasticsearch.ts';
 import { startHttpServer } from '../support/servers/http.ts';
 import { startSilentTcpServer } from '../support/servers/silent-tcp.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
-const opened: Check[] = [];
-function esSource(options: Record<string, unknown>, timeoutMs = 2_000) {
-  const definition = { ...sourceDefinition('search', 'elasticsearch'), timeoutMs, options };
-  const check = createElasticsearchCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const esSource = checkSources('search', 'elasticsearch', createElasticsearchCheck);
 
 describe('the elasticsearch check', () => {
   let server: TestElasticsearchServer;

@@ -1,24 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpCheck, parseJsonPath, readJsonPath } from '../../src/checks/http.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { startHttpServer, type TestHttpServer } from '../support/servers/http.ts';
 import { startSftpgoServer, type TestSftpgoServer } from '../support/servers/sftpgo.ts';
 import { startSilentTcpServer } from '../support/servers/silent-tcp.ts';
 import { createSelfSignedCertificate, type SelfSignedCertificate } from '../support/servers/tls.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
-const opened: Check[] = [];
-function httpSource(options: Record<string, unknown>, timeoutMs = 2_000) {
-  const definition = { ...sourceDefinition('web', 'http'), timeoutMs, options };
-  const check = createHttpCheck(definition);
-  opened.push(check);
-  return { definition, check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const httpSource = checkSources('web', 'http', createHttpCheck);
 
 describe('the http check over plain HTTP', () => {
   let server: TestHttpServer;

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlCheck } from '../../src/checks/mysql.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
 const SHARED_MYSQL_URL = process.env.VIGIL_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-const opened: Check[] = [];
-function mysqlSource(options: Record<string, unknown>) {
-  const definition = { ...sourceDefinition('db', 'mysql'), options };
-  const check = createMysqlCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const mysqlSource = checkSources('db', 'mysql', createMysqlCheck);
 
 describe('the mysql check (against MariaDB)', () => {
   const table = `vigil_mycheck_${randomBytes(5).toString('hex')}`;

@@ -2,26 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsCheck } from '../../src/checks/nats.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { startNats, type PrivateProcess } from '../support/processes.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
 const SHARED_NATS_URL = process.env.VIGIL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-const opened: Check[] = [];
-function natsSource(options: Record<string, unknown>) {
-  const definition = { ...sourceDefinition('bus', 'nats'), options };
-  const check = createNatsCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const natsSource = checkSources('bus', 'nats', createNatsCheck);
 
 describe('the nats check', () => {
   const suffix = randomBytes(5).toString('hex');

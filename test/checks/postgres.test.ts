@@ -1,21 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresCheck } from '../../src/checks/postgres.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check, type SourceDefinition } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { createPrivateDatabase, type PrivateDatabase } from '../support/pg-database.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
-const opened: Check[] = [];
-function pgSource(options: Record<string, unknown>): { definition: SourceDefinition; check: Check; run: () => ReturnType<typeof runCheck> } {
-  const definition = { ...sourceDefinition('db', 'postgres'), options };
-  const check = createPostgresCheck(definition);
-  opened.push(check);
-  return { definition, check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const pgSource = checkSources('db', 'postgres', createPostgresCheck);
 
 describe('the postgres check', () => {
   let db: PrivateDatabase;

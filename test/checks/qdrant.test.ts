@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQdrantCheck } from '../../src/checks/qdrant.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { startQdrantServer, type TestQdrantServer } from '../support/servers/qdrant.ts';
 import { startSilentTcpServer } from '../support/servers/silent-tcp.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
-const opened: Check[] = [];
-function qdrantSource(options: Record<string, unknown>, timeoutMs = 2_000) {
-  const definition = { ...sourceDefinition('vectors', 'qdrant'), timeoutMs, options };
-  const check = createQdrantCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const qdrantSource = checkSources('vectors', 'qdrant', createQdrantCheck);
 
 describe('the qdrant check', () => {
   let server: TestQdrantServer;

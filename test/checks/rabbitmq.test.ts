@@ -1,25 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRabbitmqCheck } from '../../src/checks/rabbitmq.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const SHARED_AMQP_URL = process.env.VIGIL_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-const opened: Check[] = [];
-function rabbitSource(options: Record<string, unknown>) {
-  const definition = { ...sourceDefinition('broker', 'rabbitmq'), options };
-  const check = createRabbitmqCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const rabbitSource = checkSources('broker', 'rabbitmq', createRabbitmqCheck);
 
 describe('the rabbitmq check', () => {
   const suffix = randomBytes(5).toString('hex');

@@ -1,24 +1,14 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisCheck, parseInfo } from '../../src/checks/redis.ts';
-import { runCheck } from '../../src/checks/run-check.ts';
-import { CheckConfigError, type Check } from '../../src/checks/types.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { checkSources } from '../support/check-sources.ts';
 import { startRedis, type PrivateProcess } from '../support/processes.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 
 const SHARED_REDIS_URL = process.env.VIGIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const opened: Check[] = [];
-function redisSource(options: Record<string, unknown>) {
-  const definition = { ...sourceDefinition('cache', 'redis'), options };
-  const check = createRedisCheck(definition);
-  opened.push(check);
-  return { check, run: () => runCheck(definition, check) };
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((check) => check.close()));
-});
+const redisSource = checkSources('cache', 'redis', createRedisCheck);
 
 describe('the redis check', () => {
   let server: PrivateProcess;

@@ -5,6 +5,7 @@ import { parseAdminFamily } from '../../src/routes/admin.ts';
 import { FamilyConfigError, parseFamilySources } from '../../src/routes/family-sources.ts';
 import { parseSystemFamily, SYSTEM_FAMILY_COMPONENTS } from '../../src/routes/system.ts';
 import { sourceDefinition } from '../support/source-states.ts';
+import { SYSTEM_FAMILY } from './system-fixtures.ts';
 
 const sources: SourceDefinition[] = [
   sourceDefinition('mariadb', 'mysql'),
@@ -29,15 +30,7 @@ describe('families.system', () => {
   it('maps each component to its source and leaves the others unconfigured', () => {
     const parsed = parseSystemFamily(
       deps({
-        system: {
-          mysql: 'mariadb',
-          elasticsearch: 'search',
-          rabbitmq: 'broker',
-          redis: 'cache',
-          system_container: 'api-container',
-          admin_frontend: 'admin-ui',
-          user_frontend: null,
-        },
+        system: { ...SYSTEM_FAMILY, user_frontend: null },
       }),
     );
     expect(parsed).toEqual({

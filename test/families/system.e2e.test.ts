@@ -13,16 +13,8 @@ import { startElasticsearchServer, type TestElasticsearchServer } from '../suppo
 import { startHttpServer, type TestHttpServer } from '../support/servers/http.ts';
 import { startSilentTcpServer, type SilentTcpServer } from '../support/servers/silent-tcp.ts';
 import { settleSources } from '../support/settle.ts';
+import { ALL_CHECKS_OK, SYSTEM_FAMILY } from './system-fixtures.ts';
 
-const SYSTEM_FAMILY = {
-  mysql: 'mariadb',
-  elasticsearch: 'search',
-  rabbitmq: 'broker',
-  redis: 'cache',
-  system_container: 'api-container',
-  admin_frontend: 'admin-ui',
-  user_frontend: 'user-ui',
-};
 // Background runs are rare; each test refreshes what it changed with engine.runNow().
 const SLOW = { intervalMs: 60_000 };
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -76,21 +68,10 @@ describe('system health check against a healthy world', () => {
     await Promise.all([redis?.stop(), search?.close(), ...(targets ?? []).map((t) => t.close())]);
   });
 
-  const allOk = {
-    MySQL: 'OK',
-    Elasticsearch: 'OK',
-    RabbitMQ: 'OK',
-    Redis: 'OK',
-    Session: 'OK',
-    SystemContainer: 'OK',
-    AdminFrontend: 'OK',
-    UserFrontend: 'OK',
-  };
-
   it('answers POST 200 with every check OK, as in the document', async () => {
     const { response, data } = await postSystemHealthCheck({ client: app.client, body: { SessionID: sessionId, AdminAPIKey: adminKey } });
     expect(response.status).toBe(200);
-    expect(data).toEqual({ Checks: allOk });
+    expect(data).toEqual({ Checks: ALL_CHECKS_OK });
   });
 
   it.each<[string, () => Record<string, string>]>([
@@ -99,7 +80,7 @@ describe('system health check against a healthy world', () => {
   ])('answers the GET form 200 with the user identified by %s', async (_label, headers) => {
     const { response, data } = await getSystemHealthCheck({ client: app.client, headers: headers() });
     expect(response.status).toBe(200);
-    expect(data).toEqual({ Checks: allOk });
+    expect(data).toEqual({ Checks: ALL_CHECKS_OK });
   });
 
   it.each<[string, () => { body?: Record<string, string>; headers?: Record<string, string> }]>([
@@ -140,7 +121,7 @@ describe('system health check against a healthy world', () => {
   it("answers the document's own example (GET with only the admin key) with 200, Session OK", async () => {
     const { response, data } = await getSystemHealthCheck({ client: app.client, headers: bearer(adminKey) });
     expect(response.status).toBe(200);
-    expect(data?.Checks).toEqual(allOk);
+    expect(data?.Checks).toEqual(ALL_CHECKS_OK);
   });
 
   it('reports code 6 for a logged-out session and for a revoked API key', async () => {
@@ -166,7 +147,7 @@ describe('system health check against a healthy world', () => {
       const { response, error } = await postSystemHealthCheck({ client: app.client, headers: bearer(adminKey), body: { APIKey: userKey } });
       expect(response.status).toBe(503);
       expect((error as SystemErrorResponse).Errors).toEqual([{ Code: 2, Message: 'There is no registered admin user.' }]);
-      expect((error as SystemErrorResponse).Checks).toEqual(allOk);
+      expect((error as SystemErrorResponse).Checks).toEqual(ALL_CHECKS_OK);
     } finally {
       await setUserDisabled(app.deps.store, 'ada', false);
     }

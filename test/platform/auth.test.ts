@@ -2,14 +2,8 @@
 // answer before the handler runs; 401 only where the operation documents it, else 403.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiFamily } from '../../src/http/errors.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import {
-  createFixtureIdentity,
-  FIXTURE_CREDENTIALS as C,
-  FIXTURE_SPEC,
-  fixtureHandlers,
-  type FixtureIdentity,
-} from './fixtures/fixture-app.ts';
+import type { TestApp } from '../support/app.ts';
+import { createFixtureIdentity, FIXTURE_CREDENTIALS as C, startFixtureApp, type FixtureIdentity } from './fixtures/fixture-app.ts';
 import { expectErrorShape } from './shapes.ts';
 
 let app: TestApp;
@@ -17,7 +11,7 @@ let identity: FixtureIdentity;
 
 beforeAll(async () => {
   identity = createFixtureIdentity();
-  app = await startTestApp({ specPath: FIXTURE_SPEC, factories: [fixtureHandlers], identity });
+  app = await startFixtureApp({ identity });
 });
 
 afterAll(async () => {

@@ -2,26 +2,15 @@
 // routes, unexpected throws and off-spec responses, each in the family's documented shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiFamily } from '../../src/http/errors.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import {
-  createFixtureIdentity,
-  FIXTURE_CREDENTIALS,
-  FIXTURE_SPEC,
-  fixtureHandlers,
-  LEAKY_SECRET,
-} from './fixtures/fixture-app.ts';
+import type { TestApp } from '../support/app.ts';
+import { FIXTURE_CREDENTIALS, LEAKY_SECRET, startFixtureApp } from './fixtures/fixture-app.ts';
 import { expectErrorShape, stackLines } from './shapes.ts';
 
 const BODY_LIMIT = 256;
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await startTestApp({
-    specPath: FIXTURE_SPEC,
-    factories: [fixtureHandlers],
-    identity: createFixtureIdentity(),
-    config: { server: { bodyLimitBytes: BODY_LIMIT } },
-  });
+  app = await startFixtureApp({ config: { server: { bodyLimitBytes: BODY_LIMIT } } });
 });
 
 afterAll(async () => {

@@ -2,8 +2,8 @@
 // not from an error message that echoes a configured secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeRequestUrl } from '../../src/http/request-log.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
-import { createFixtureIdentity, FIXTURE_CREDENTIALS as C, FIXTURE_SPEC, fixtureHandlers } from './fixtures/fixture-app.ts';
+import type { TestApp } from '../support/app.ts';
+import { FIXTURE_CREDENTIALS as C, startFixtureApp } from './fixtures/fixture-app.ts';
 
 const CONFIGURED_SECRET = 'configured-hasura-secret-93c1';
 const SECRETS = {
@@ -18,12 +18,7 @@ const SECRETS = {
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await startTestApp({
-    specPath: FIXTURE_SPEC,
-    factories: [fixtureHandlers],
-    identity: createFixtureIdentity(),
-    config: { auth: { hasuraAdminSecret: CONFIGURED_SECRET } },
-  });
+  app = await startFixtureApp({ config: { auth: { hasuraAdminSecret: CONFIGURED_SECRET } } });
   const requests: [string, RequestInit][] = [
     ['/fixture/status', { headers: { 'x-api-key': SECRETS.apiKey } }],
     ['/fixture/status', { headers: { 'x-api-key': C.viewerKey } }],

@@ -34,7 +34,7 @@ describe('the shipped configuration files', () => {
     // Never started: this is about the configuration, not about reaching the sources.
     const engine = createHealthEngine({ sources: config.sources, invalidSources: [], logger });
     const app = await startTestApp({
-      config: { sources: config.sources, families: config.families },
+      config: { sources: config.sources.map((source) => ({ ...source })), families: config.families },
       engine,
       logger,
       waitForSources: false,
