@@ -8,6 +8,7 @@ import {
   revokeApiKey,
   scopeGranted,
   verifyApiKey,
+  LAST_USED_RESOLUTION_MS,
 } from '../../src/identity/api-keys.ts';
 import { sha256Hex } from '../../src/identity/secrets.ts';
 import { createUser, IdentityInputError, setUserDisabled } from '../../src/identity/users.ts';
@@ -49,6 +50,18 @@ describe('API keys', () => {
     expect(record).toMatchObject({ id, role: 'operator', scopes: ['status:read'], lastUsedAt: at });
     const [listed] = (await listApiKeys(store)).filter((k) => k.id === id);
     expect(listed?.lastUsedAt?.toISOString()).toBe(at.toISOString());
+  });
+
+  it('write the time of last use at most once a minute, so a flood of requests is not a flood of writes', async () => {
+    const { key, id } = await createApiKey(store, { name: 'busy' });
+    const first = new Date('2026-04-01T10:00:00Z');
+    const lastUsed = async () => (await listApiKeys(store)).find((k) => k.id === id)?.lastUsedAt?.toISOString();
+    await verifyApiKey(store, key, first);
+    await verifyApiKey(store, key, new Date(first.getTime() + LAST_USED_RESOLUTION_MS - 1));
+    expect(await lastUsed()).toBe(first.toISOString());
+    const later = new Date(first.getTime() + LAST_USED_RESOLUTION_MS);
+    await verifyApiKey(store, key, later);
+    expect(await lastUsed()).toBe(later.toISOString());
   });
 
   it.each([
