@@ -25,6 +25,8 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, unknown>> = {
   server: { host: '127.0.0.1', port: 8080 },
   store: { data_dir: './.vigil-data' },
   sources: [{ name: 'host', kind: 'resources', critical: false, tags: ['host'] }],
+  // So /health/detailed shows the host's figures on a first start, not a null block.
+  families: { health: { resources: 'host' } },
 };
 
 /** The file named by `--config <path>`, `--config=<path>` or VIGIL_CONFIG (argv wins). */

@@ -40,6 +40,7 @@ describe('defaults', () => {
     expect(config.server.bodyLimitBytes).toBe(1024 * 1024);
     expect(config.store).toEqual({ url: undefined, dataDir: './.vigil-data' });
     expect(config.sources.map((s) => [s.name, s.kind])).toEqual([['host', 'resources']]);
+    expect(config.families).toEqual({ health: { resources: 'host' } });
     expect(config.invalidSources).toEqual([]);
     expect(config.log.level).toBe('info');
   });
