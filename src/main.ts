@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { safeErrorMessage } from './checks/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
+import { configSecrets } from './config/secrets.ts';
 import type { VigilConfig } from './config/types.ts';
 import { createHealthEngine } from './engine/engine.ts';
 import type { HealthEngine } from './engine/types.ts';
@@ -50,10 +51,12 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
   }
 
   const opened: { store?: Store; engine?: HealthEngine; identity?: IdentityService } = {};
+  const secrets = configSecrets(config);
   const closeAll = async () => {
-    await opened.engine?.stop().catch((error: unknown) => logger.error({ error: String(error) }, 'engine stop failed'));
-    await opened.identity?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'identity close failed'));
-    await opened.store?.close().catch((error: unknown) => logger.error({ error: String(error) }, 'store close failed'));
+    const failed = (what: string) => (error: unknown) => logger.error({ error: safeErrorMessage(error, secrets) }, `${what} failed`);
+    await opened.engine?.stop().catch(failed('engine stop'));
+    await opened.identity?.close().catch(failed('identity close'));
+    await opened.store?.close().catch(failed('store close'));
   };
 
   let shuttingDown = false;

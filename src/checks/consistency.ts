@@ -8,9 +8,9 @@
 // set_config, ...) fails inside the read-only transaction.
 import pg from 'pg';
 import { readEndpoint } from './endpoint.ts';
-import { optionalBoolean, optionalNumber, optionalString } from './options.ts';
+import { optionalBoolean, optionalInteger, optionalString, refuse } from './options.ts';
 import { safeErrorMessage } from './redact.ts';
-import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 export type ConsistencySeverity = 'warn' | 'info';
 
@@ -100,10 +100,6 @@ export function builtinConsistencyQueries(filesTable = 'files', jobsTable = 'mon
             FROM ${files} f WHERE f.status = 'unregistered' AND f.file_uuid IS NOT NULL`,
     },
   ];
-}
-
-function refuse(def: SourceDefinition, key: string, expected: string): never {
-  throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "${key}" must be ${expected}`);
 }
 
 function tableOption(def: SourceDefinition, key: string, fallback: string): string {
@@ -211,10 +207,7 @@ export async function scanConsistency(
 export function createConsistencyCheck(def: SourceDefinition): Check {
   const { config, display: database, secrets } = connection(def, def.timeoutMs);
   const builtin = optionalBoolean(def, 'builtin', true);
-  const sampleLimit = optionalNumber(def, 'sample_limit', DEFAULT_SAMPLE_LIMIT);
-  if (!Number.isInteger(sampleLimit) || sampleLimit < 1 || sampleLimit > MAX_SAMPLE_LIMIT) {
-    refuse(def, 'sample_limit', `a whole number from 1 to ${MAX_SAMPLE_LIMIT}`);
-  }
+  const sampleLimit = optionalInteger(def, 'sample_limit', DEFAULT_SAMPLE_LIMIT, { min: 1, max: MAX_SAMPLE_LIMIT });
   const queries = [
     ...(builtin ? builtinConsistencyQueries(tableOption(def, 'files_table', 'files'), tableOption(def, 'jobs_table', 'monitor_jobs')) : []),
     ...declaredQueries(def),

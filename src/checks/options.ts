@@ -6,7 +6,8 @@ import { CheckConfigError, type SourceDefinition } from './types.ts';
 
 type Options = SourceDefinition['options'];
 
-function refuse(def: SourceDefinition, key: string, expected: string): never {
+/** Refuses option `key` of `def`: the source is `failed` with a sentence saying what is expected. */
+export function refuse(def: SourceDefinition, key: string, expected: string): never {
   throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "${key}" must be ${expected}`);
 }
 

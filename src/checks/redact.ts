@@ -3,6 +3,46 @@
 
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)(?::([^\s/@]*))?@/gi;
 
+/** Setting keys whose string values are secrets: masked in every message and detail. */
+const SECRET_KEY = /pass|secret|token|key|credential|auth|cookie|private|signature/i;
+
+function urlPassword(value: string): string | undefined {
+  if (!value.includes('@') || !value.includes('://')) return undefined;
+  try {
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The secrets inside a settings object: string values (at any depth) under a key that looks
+ * secret, and the password of any URL-valued string. Longest first, so a secret containing
+ * another is masked whole.
+ */
+export function collectSecrets(settings: unknown): readonly string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, key: string): void => {
+    if (typeof value === 'string') {
+      if (SECRET_KEY.test(key)) {
+        found.push(value);
+        // "Bearer <token>", "ApiKey <key>": the credential also travels without its scheme.
+        const credential = value.trim().split(/\s+/).at(-1);
+        if (credential && credential !== value) found.push(credential);
+      }
+      const password = urlPassword(value);
+      if (password) found.push(password, encodeURIComponent(password));
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
+    }
+  };
+  visit(settings, '');
+  return [...new Set(found)].sort((a, b) => b.length - a.length);
+}
+
 /** A URL with user, password, query string and fragment removed, for display. */
 export function displayUrl(raw: string): string {
   try {

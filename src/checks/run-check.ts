@@ -2,7 +2,8 @@
 // it bounds each attempt by a hard deadline, classifies what happened, measures latency,
 // redacts secrets and applies Hasura's retries. It never rejects and never waits on a
 // dependency past the deadline: a hung check's promise is simply abandoned.
-import { redactSecrets, safeErrorMessage } from './redact.ts';
+import { elapsedMs } from './probe.ts';
+import { collectSecrets, redactSecrets, safeErrorMessage } from './redact.ts';
 import { CheckConfigError, CheckFailure, type Check, type CheckResult, type CheckStatus, type SourceDefinition } from './types.ts';
 
 /**
@@ -21,9 +22,6 @@ export interface RunCheckOptions {
   readonly now?: () => number;
 }
 
-/** Option keys whose string values are secrets: masked in every message and detail. */
-const SECRET_KEY = /pass|secret|token|key|credential|auth|cookie|private|signature/i;
-
 /** How long a `reset()` after a timeout may take before the run moves on without it. */
 const RECOVER_WAIT_MS = 1_000;
 /** A retry is not worth making with less time than this left for its attempt. */
@@ -41,36 +39,7 @@ interface Attempt {
  * and the password of any URL-valued option.
  */
 export function secretsOf(definition: SourceDefinition): readonly string[] {
-  const found: string[] = [];
-  const visit = (value: unknown, key: string): void => {
-    if (typeof value === 'string') {
-      if (SECRET_KEY.test(key)) {
-        found.push(value);
-        // "Bearer <token>", "ApiKey <key>": the credential also travels without its scheme.
-        const credential = value.trim().split(/\s+/).at(-1);
-        if (credential && credential !== value) found.push(credential);
-      }
-      const password = urlPassword(value);
-      if (password) found.push(password, encodeURIComponent(password));
-    } else if (Array.isArray(value)) {
-      for (const item of value) visit(item, key);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [childKey, child] of Object.entries(value)) visit(child, childKey);
-    }
-  };
-  visit(definition.options, '');
-  // Longest first, so a secret containing another is masked whole.
-  return [...new Set(found)].sort((a, b) => b.length - a.length);
-}
-
-function urlPassword(value: string): string | undefined {
-  if (!value.includes('@') || !value.includes('://')) return undefined;
-  try {
-    const password = new URL(value).password;
-    return password ? decodeURIComponent(password) : undefined;
-  } catch {
-    return undefined;
-  }
+  return collectSecrets(definition.options);
 }
 
 /** `value` with every string inside redacted (details can echo URLs or server messages). */
@@ -85,10 +54,6 @@ function redactDeep(value: unknown, secrets: readonly string[]): unknown {
 
 function fixedHandle(check: Check): CheckHandle {
   return { current: () => check, recover: async () => check.reset?.() };
-}
-
-function elapsedSince(start: number): number {
-  return Math.round((performance.now() - start) * 100) / 100;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -136,13 +101,13 @@ async function attemptOnce(
   const deadline = new Promise<Attempt>((resolve) => {
     timer = setTimeout(() => {
       // Settle first, then abort: the check's own AbortError must not win the race.
-      resolve({ status: 'timeout', latencyMs: elapsedSince(started), message: `${definition.kind}: no answer within ${timeoutMs} ms` });
+      resolve({ status: 'timeout', latencyMs: elapsedMs(started), message: `${definition.kind}: no answer within ${timeoutMs} ms` });
       controller.abort(new Error(`deadline of ${timeoutMs} ms reached`));
     }, timeoutMs);
   });
   const stopped = new Promise<Attempt>((resolve) => {
     onOuterAbort = () => {
-      resolve({ status: 'error', latencyMs: elapsedSince(started), message: `${definition.kind}: run aborted (engine stopping)` });
+      resolve({ status: 'error', latencyMs: elapsedMs(started), message: `${definition.kind}: run aborted (engine stopping)` });
       controller.abort(new Error('engine stopping'));
     };
     if (outer?.aborted) onOuterAbort();
@@ -153,13 +118,13 @@ async function attemptOnce(
     .then(
       (outcome): Attempt => ({
         status: outcome.status ?? 'ok',
-        latencyMs: elapsedSince(started),
+        latencyMs: elapsedMs(started),
         ...(outcome.message !== undefined ? { message: outcome.message } : {}),
         ...(outcome.details !== undefined ? { details: outcome.details } : {}),
       }),
       (error: unknown): Attempt => ({
         status: error instanceof CheckConfigError ? 'failed' : 'error',
-        latencyMs: elapsedSince(started),
+        latencyMs: elapsedMs(started),
         message: failureMessage(definition.kind, error, secrets),
         ...(error instanceof CheckFailure ? { details: error.details } : {}),
       }),

@@ -5,7 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { scopeGranted } from '../identity/api-keys.ts';
 import { IdentityUnavailableError } from '../identity/index.ts';
 import { roleAtLeast, type IdentityService, type Principal } from '../identity/types.ts';
-import { findOperation, type OperationInfo } from './spec.ts';
+import { documentsStatus, findOperation, type OperationInfo } from './spec.ts';
 import { httpProblem, problemFor } from './problem.ts';
 
 export interface AuthMiddlewareInput {
@@ -13,15 +13,6 @@ export interface AuthMiddlewareInput {
   readonly identity: IdentityService;
   /** Seconds a throttled client is told to wait (Retry-After). */
   readonly retryAfterSeconds: number;
-}
-
-/** The authenticated caller, or undefined on public operations. */
-export function principalOf(res: Response): Principal | undefined {
-  return res.locals.principal as Principal | undefined;
-}
-
-function documents(op: OperationInfo, status: number): boolean {
-  return op.statuses.includes(String(status));
 }
 
 function hasScope(principal: Principal, scope: string | undefined): boolean {
@@ -68,7 +59,7 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
     }
     if (outcome.reason === 'missing' && op.security.mode === 'optional') return next();
     // The reason (missing, wrong, revoked, expired) stays out of the body on purpose.
-    const status = documents(op, 401) ? 401 : 403;
+    const status = documentsStatus(op, 401) ? 401 : 403;
     const message = outcome.reason === 'missing' ? 'Authentication required' : 'Invalid credentials';
     return next(httpProblem(problemFor(status, message)));
   };

@@ -21,7 +21,7 @@ import type { CheckStatus } from '../checks/types.ts';
 import type { BuildInfo } from '../http/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { MigrationStatus } from '../store/types.ts';
-import type { HealthFamilyConfig } from './health-config.ts';
+import type { HealthFamilyConfig } from '../routes/health-config.ts';
 
 /** The engine's snapshot, by source name. */
 export type SourceLookup = (name: string) => SourceState | undefined;

@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
 import { renderAdminHealth, renderPublicHealth, type AdminHealthInput, type ComponentState } from '../render/admin.ts';
 import { computeSourceHash } from '../source-hash.ts';
-import { parseFamilySources, type FamilySources } from './family-sources.ts';
+import { parseFamilySources, type FamilySources } from './family-config.ts';
 
 /** `families.admin` keys -> the source kinds that can stand for each component. */
 export const ADMIN_FAMILY_COMPONENTS = {

@@ -7,7 +7,7 @@ import { configSecrets } from '../config/secrets.ts';
 import type { HealthEngine } from '../engine/types.ts';
 import { renderError } from '../http/errors.ts';
 import type { FamilyHandlersFactory } from '../http/types.ts';
-import { parseHealthConfig } from '../render/health-config.ts';
+import { parseHealthConfig } from './health-config.ts';
 import {
   isUnavailable,
   lookupOf,
@@ -84,11 +84,12 @@ function sendUnavailable(res: Response, value: Unavailable): void {
 export const healthHandlers: FamilyHandlersFactory = (deps) => {
   const sources = [...deps.config.sources, ...deps.config.invalidSources.map((s) => s.definition)];
   const config = parseHealthConfig(deps.config.families.health, sources);
+  const secrets = configSecrets(deps.config);
   const migrations = createMigrationStatusCache({
     store: deps.store,
     now: deps.now,
     onError: (error) =>
-      deps.logger.error({ reason: safeErrorMessage(error, configSecrets(deps.config)) }, 'health: cannot read the migration status of the store'),
+      deps.logger.error({ reason: safeErrorMessage(error, secrets) }, 'health: cannot read the migration status of the store'),
   });
   const startedAtMs = deps.startedAt.getTime();
 

@@ -10,7 +10,7 @@ import {
   type SessionVerdict,
   type SystemSourceComponent,
 } from '../render/system.ts';
-import { parseFamilySources, type ComponentKinds } from './family-sources.ts';
+import { parseFamilySources, type ComponentKinds } from './family-config.ts';
 
 /** `families.system` keys -> the source kinds that can stand for each component. */
 export const SYSTEM_FAMILY_COMPONENTS = {

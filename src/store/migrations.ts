@@ -18,8 +18,25 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** The migrations shipped with this build, in the order they apply. */
-export async function shippedMigrations(): Promise<readonly Migration[]> {
+let shipped: Promise<readonly Migration[]> | undefined;
+
+/**
+ * The migrations shipped with this build, in the order they apply. Read once per process: the
+ * files do not change under a running Vigil, and the migration status is read on requests.
+ */
+export function shippedMigrations(): Promise<readonly Migration[]> {
+  if (!shipped) {
+    const reading = readShippedMigrations();
+    shipped = reading;
+    // A failed read (a bad file name) is not kept: the next call reads again.
+    reading.catch(() => {
+      if (shipped === reading) shipped = undefined;
+    });
+  }
+  return shipped;
+}
+
+async function readShippedMigrations(): Promise<readonly Migration[]> {
   const names = (await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith('.sql')).sort();
   const bad = names.find((name) => !MIGRATION_NAME.test(name));
   if (bad) throw new Error(`store: migration file "${bad}" must be named NNNN_<lowercase_name>.sql`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, CheckStatus, SourceDefinition } from '../../src/checks/types.ts';
 import type { SourceState } from '../../src/engine/types.ts';
-import { parseHealthConfig } from '../../src/render/health-config.ts';
+import { parseHealthConfig } from '../../src/routes/health-config.ts';
 import {
   lookupOf,
   renderConsistency,

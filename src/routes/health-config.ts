@@ -14,7 +14,7 @@
 //         tmdb: { source: tmdb-api, api_key: { env: TMDB_API_KEY }, enabled: true }
 import { readFileSync } from 'node:fs';
 import type { SourceDefinition } from '../checks/types.ts';
-import { FamilyConfigError } from '../routes/family-sources.ts';
+import { FamilyConfigError, isRecord, sourceRef as familySourceRef, type FamilySection as Section } from './family-config.ts';
 
 export interface HealthIntegrationConfig {
   /** The `http` source probing the integration's API; undefined when none is configured. */
@@ -45,12 +45,6 @@ const KEYS = ['services', 'resources', 'pipeline', 'identities', 'consistency', 
 const NOT_SERVICES = ['resources', 'filesystem', 'consistency'];
 const SQL_KINDS = ['postgres', 'mysql'];
 
-type Section = Readonly<Record<string, unknown>>;
-
-function isRecord(value: unknown): value is Section {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function fail(key: string, expected: string): never {
   throw new FamilyConfigError(`${key === '' ? PREFIX : `${PREFIX}.${key}`}: ${expected}`);
 }
@@ -70,14 +64,7 @@ function sourceRef(
   kinds: readonly string[],
   sources: readonly SourceDefinition[],
 ): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') fail(key, 'must be the name of a source (a non-empty string)');
-  const source = sources.find((s) => s.name === value);
-  if (!source) fail(key, `no source named "${value}"`);
-  if (!kinds.includes(source.kind)) {
-    fail(key, `source "${value}" is of kind "${source.kind}"; expected a ${kinds.map((k) => `"${k}"`).join(' or ')} source`);
-  }
-  return value;
+  return familySourceRef(value, `${PREFIX}.${key}`, kinds, sources);
 }
 
 function required<T>(value: T | undefined, key: string, what: string): T {
