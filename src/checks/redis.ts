@@ -53,7 +53,12 @@ export function redisDetails(info: ReadonlyMap<string, string>, pingLatencyMs: n
   };
 }
 
-function readRedisOptions(def: SourceDefinition): { readonly options: RedisOptions; readonly secrets: readonly string[] } {
+/**
+ * How to reach the server of a `redis` source: `url` (redis:// or rediss://, db from the path)
+ * or `host`/`port`/`user`/`password`/`db`. Shared with the session store, so a source reads
+ * the same wherever it is used.
+ */
+export function readRedisOptions(def: SourceDefinition): { readonly options: RedisOptions; readonly secrets: readonly string[] } {
   const endpoint = readEndpoint(def, { protocols: ['redis:', 'rediss:'], defaultPort: 6379 });
   let db = optionalInteger(def, 'db', 0, { min: 0, max: 1_000_000 });
   if (def.options['db'] === undefined && endpoint.path !== undefined) {

@@ -7,6 +7,7 @@ import { createStore, MEMORY_DATA_DIR } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { silentLogger } from '../store/backends.ts';
 import { testSource as sourceDefinition } from '../support/app.ts';
+import { startRedis } from '../support/processes.ts';
 import { authConfig, capturedLogger, carrier, CHEAP_SCRYPT, fakeClock, HOUR, MINUTE } from './fixtures.ts';
 
 const REDIS_URL = process.env.VIGIL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -168,6 +169,30 @@ describe('sessions in Redis', () => {
         announceBootstrap: false,
       }),
     ).toThrow('source "db" is a postgres source, not redis');
+  });
+
+  it('read the redis source the way its health check does: a url plus a password option from a secret', async () => {
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const server = await startRedis({ password });
+    try {
+      const identity = createIdentityService({
+        store,
+        auth: authConfig({ session: { ttlMs: HOUR, idleTimeoutMs: MINUTE, redisSource: 'guarded' } }),
+        sources: [sourceDefinition({ name: 'guarded', kind: 'redis', options: { url: `redis://127.0.0.1:${server.port}`, password } })],
+        logger: silentLogger,
+        redisKeyPrefix: prefix,
+        announceBootstrap: false,
+      });
+      const login = await identity.login('ada', 'ada-password', '127.0.0.1');
+      expect(login).not.toBeNull();
+      expect(await identity.sessionActive(login!.sessionId)).toBe(true);
+      const direct = new Redis({ host: '127.0.0.1', port: server.port, password, lazyConnect: true });
+      expect(await direct.exists(`${prefix}session:${hashSessionId(login!.sessionId)}`)).toBe(1);
+      direct.disconnect();
+      await identity.close();
+    } finally {
+      await server.stop();
+    }
   });
 
   it('make authentication fail as unavailable, not as a wrong credential, when Redis is down', async () => {
