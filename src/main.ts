@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
-import { safeErrorMessage } from './checks/redact.ts';
+import { safeErrorMessage } from './shared/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { configSecrets } from './config/secrets.ts';

@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { readEndpoint } from './endpoint.ts';
 import { optionalBoolean, optionalInteger, optionalString, refuse } from './options.ts';
-import { safeErrorMessage } from './redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 export type ConsistencySeverity = 'warn' | 'info';

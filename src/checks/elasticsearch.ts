@@ -5,7 +5,7 @@
 import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchDetails } from './details.ts';
 import { optionalBoolean, optionalFileText, optionalString, requiredUrl } from './options.ts';
-import { displayUrl } from './redact.ts';
+import { displayUrl } from '../shared/redact.ts';
 import { CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const STATUSES = ['green', 'yellow', 'red'] as const;

@@ -1,7 +1,7 @@
 // Where a network dependency lives: either one `url` option or `host`/`port`/`user`/`password`
 // fields. Parsed once by the check's factory; the password never leaves through `display`.
 import { optionalInteger, optionalString, requiredUrl } from './options.ts';
-import { displayUrl } from './redact.ts';
+import { displayUrl } from '../shared/redact.ts';
 import { CheckConfigError, type SourceDefinition } from './types.ts';
 
 export interface EndpointSpec {

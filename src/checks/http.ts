@@ -13,7 +13,7 @@ import {
   optionalStringMap,
   requiredUrl,
 } from './options.ts';
-import { displayUrl } from './redact.ts';
+import { displayUrl } from '../shared/redact.ts';
 import { CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 /** Bodies up to this size are read (for `body_contains` and `json_path`); the rest is dropped. */

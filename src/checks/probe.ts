@@ -1,6 +1,6 @@
 // The steps of one probe: each named phase is bounded by the run's AbortSignal and turns any
 // failure into "<kind>: <phase> failed: <reason>" with every secret masked.
-import { safeErrorMessage } from './redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 
 /**
  * Settles like `work`, or rejects as soon as `signal` aborts. A late settlement of `work` is

@@ -3,7 +3,7 @@
 import type { QdrantDetails } from './details.ts';
 import { createProbeAgent, httpRequest, type HttpResponse } from './http.ts';
 import { optionalString, requiredUrl } from './options.ts';
-import { displayUrl } from './redact.ts';
+import { displayUrl } from '../shared/redact.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 export function createQdrantCheck(def: SourceDefinition): Check {

@@ -3,7 +3,7 @@
 // redacts secrets and applies Hasura's retries. It never rejects and never waits on a
 // dependency past the deadline: a hung check's promise is simply abandoned.
 import { elapsedMs } from './probe.ts';
-import { collectSecrets, redactSecrets, safeErrorMessage } from './redact.ts';
+import { collectSecrets, redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { CheckConfigError, CheckFailure, type Check, type CheckResult, type CheckStatus, type SourceDefinition } from './types.ts';
 
 /**

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { safeErrorMessage } from '../checks/redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { VigilConfig } from '../config/types.ts';
 import {

@@ -1,6 +1,6 @@
 // The secret values inside a loaded configuration, so error messages and log lines can be
 // scrubbed of them (redactSecrets) even when a client library echoes one back.
-import { collectSecrets } from '../checks/redact.ts';
+import { collectSecrets } from '../shared/redact.ts';
 import type { VigilConfig } from './types.ts';
 
 /** Every string in `config` stored under a secret-looking key, and every URL password. */

@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { createCheck as registryCreateCheck } from '../checks/registry.ts';
-import { redactSecrets, safeErrorMessage } from '../checks/redact.ts';
+import { redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { runCheck, secretsOf } from '../checks/run-check.ts';
 import { CheckConfigError, type Check, type CheckResult, type SourceDefinition } from '../checks/types.ts';
 import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';

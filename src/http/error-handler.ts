@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import * as eov from 'express-openapi-validator';
 import type { Logger } from 'pino';
-import { redactSecrets, safeErrorMessage } from '../checks/redact.ts';
+import { redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { renderError, type ApiFamily, type Problem } from './errors.ts';
 import { HttpProblem, problemFor } from './problem.ts';
 import { documentsStatus, findOperation, operationsOnPath, type OperationInfo } from './spec.ts';

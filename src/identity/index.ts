@@ -21,7 +21,7 @@
 // Tests that send many bad credentials from one address should raise auth.throttle.maxFailures.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { safeErrorMessage } from '../checks/redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 import type { SourceDefinition } from '../checks/types.ts';
 import type { AuthConfig } from '../config/types.ts';
 import type { Store } from '../store/types.ts';

@@ -2,43 +2,14 @@
 // (`GET /v1/health`, reasons withheld) or the admin body (`GET /v1/admin/health`, reasons and
 // `source_hash`). Pure: every figure comes from the components' last successful probe.
 import type { CheckResult } from '../engine/types.ts';
-import { aggregate, type AggregateEntry } from '../engine/aggregate.ts';
-
-export type AdminHealthStatus = 'healthy' | 'degraded' | 'unhealthy';
-
-export interface DbStatistics {
-  readonly size: number | null;
-  readonly checked_in: number | null;
-  readonly checked_out: number | null;
-  readonly overflow: number | null;
-  readonly total: number | null;
-  readonly latency_ms: number | null;
-}
-
-export interface CacheStatistics {
-  readonly memory_usage_bytes: number | null;
-  readonly total_keys: number | null;
-  readonly connected_clients: number | null;
-  readonly uptime_seconds: number | null;
-  readonly evicted_keys: number | null;
-  readonly hit_rate: number | null;
-  readonly total_commands_processed: number | null;
-  readonly latency_ms: number | null;
-}
-
-export interface PublicHealthBody {
-  readonly status: AdminHealthStatus;
-  readonly database: boolean;
-  readonly cache: boolean;
-  readonly started_at: string;
-  readonly db_statistics: DbStatistics;
-  readonly cache_statistics: CacheStatistics;
-  readonly errors: readonly string[];
-}
-
-export interface AdminHealthBody extends PublicHealthBody {
-  readonly source_hash: string;
-}
+import { adminHttpCode, adminStatus, aggregate, hasAnswered, type AggregateEntry } from './status-rules.ts';
+import type {
+  AdminCacheStatistics as CacheStatistics,
+  AdminDbStatistics as DbStatistics,
+  AdminHealthReport as AdminHealthBody,
+  AdminHealthStatus,
+  PublicHealthReport as PublicHealthBody,
+} from '../../generated/types.gen.ts';
 
 export interface HealthReport<Body> {
   /** 200 for healthy and degraded, 503 for unhealthy. */
@@ -64,15 +35,10 @@ export interface AdminHealthInput {
 
 type Component = 'database' | 'cache';
 
-/** Spring's mapping: only DOWN is a 503, so a degraded system keeps its traffic. */
-export function httpStatusFor(status: AdminHealthStatus): 200 | 503 {
-  return status === 'unhealthy' ? 503 : 200;
-}
-
 /** The last result when it succeeded (ok or degraded): the only one whose figures count. */
 function measured(state: ComponentState | null): CheckResult | undefined {
   const latest = state?.latest;
-  return latest && (latest.status === 'ok' || latest.status === 'degraded') ? latest : undefined;
+  return latest && hasAnswered(latest.status) ? latest : undefined;
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -141,8 +107,7 @@ function entryOf(state: ComponentState | null): AggregateEntry {
 }
 
 export function overallStatus(input: Pick<AdminHealthInput, 'database' | 'cache'>): AdminHealthStatus {
-  const status = aggregate([entryOf(input.database), entryOf(input.cache)]);
-  return status === 'ok' ? 'healthy' : status;
+  return adminStatus(aggregate([entryOf(input.database), entryOf(input.cache)]));
 }
 
 function renderBody(input: AdminHealthInput, reasons: boolean): PublicHealthBody {
@@ -160,11 +125,11 @@ function renderBody(input: AdminHealthInput, reasons: boolean): PublicHealthBody
 /** `GET /v1/health`: no source_hash, and errors name the component and problem only. */
 export function renderPublicHealth(input: AdminHealthInput): HealthReport<PublicHealthBody> {
   const body = renderBody(input, false);
-  return { status: httpStatusFor(body.status), body };
+  return { status: adminHttpCode(body.status), body };
 }
 
 /** `GET /v1/admin/health`: the public body with the probes' reasons, plus `source_hash`. */
 export function renderAdminHealth(input: AdminHealthInput & { readonly sourceHash: string }): HealthReport<AdminHealthBody> {
   const body = { ...renderBody(input, true), source_hash: input.sourceHash };
-  return { status: httpStatusFor(body.status), body };
+  return { status: adminHttpCode(body.status), body };
 }

@@ -17,11 +17,11 @@ import type {
 } from '../../generated/types.gen.ts';
 import type { ConsistencyDetails } from '../checks/consistency.ts';
 import type { FilesystemDetails, ResourcesDetails, SqlDetails } from '../checks/details.ts';
-import type { CheckStatus } from '../checks/types.ts';
 import type { BuildInfo } from '../http/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { MigrationStatus } from '../store/types.ts';
 import type { HealthFamilyConfig } from '../routes/health-config.ts';
+import { hasAnswered, healthOverall, healthServiceStatus } from './status-rules.ts';
 
 /** The engine's snapshot, by source name. */
 export type SourceLookup = (name: string) => SourceState | undefined;
@@ -36,14 +36,6 @@ export interface Unavailable {
   readonly unavailable: string;
 }
 
-const SERVICE_STATUS: Readonly<Record<CheckStatus, HealthServiceStatus['status']>> = {
-  ok: 'ok',
-  degraded: 'degraded',
-  error: 'error',
-  timeout: 'error',
-  failed: 'error',
-};
-
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -54,13 +46,12 @@ function latencyOf(latencyMs: number): number {
 
 export function serviceStatus(state: SourceState | undefined): HealthServiceStatus {
   // Not checked yet: Vigil cannot vouch for it, so it is not ok.
-  if (!state?.latest) return { status: 'degraded', latency_ms: null };
-  return { status: SERVICE_STATUS[state.latest.status], latency_ms: latencyOf(state.latest.latencyMs) };
+  const latest = state?.latest;
+  return { status: healthServiceStatus(latest?.status), latency_ms: latest ? latencyOf(latest.latencyMs) : null };
 }
 
-/** The document's rules: ok when every service is ok, degraded otherwise (never a 5xx). */
-export function overallStatus(services: readonly HealthServiceStatus[]): HealthStatusValue {
-  return services.every((service) => service.status === 'ok') ? 'ok' : 'degraded';
+function overallStatus(services: readonly HealthServiceStatus[]): HealthStatusValue {
+  return healthOverall(services.map((service) => service.status));
 }
 
 function services(config: HealthFamilyConfig, lookup: SourceLookup): Record<string, HealthServiceStatus> {
@@ -158,7 +149,7 @@ function identities(config: HealthFamilyConfig['identities'], lookup: SourceLook
 function reachable(source: string | undefined, lookup: SourceLookup): boolean | null {
   const latest = source === undefined ? undefined : lookup(source)?.latest;
   if (!latest) return null;
-  return latest.status === 'ok' || latest.status === 'degraded';
+  return hasAnswered(latest.status);
 }
 
 function integrations(config: HealthFamilyConfig['integrations'], lookup: SourceLookup): Record<string, HealthIntegration> {
@@ -203,7 +194,7 @@ export function renderConsistency(state: SourceState | undefined): HealthConsist
   const latest = state.latest;
   if (!latest) return { unavailable: 'the first consistency scan has not finished yet' };
   const details = detailsOf<ConsistencyDetails>(state, 'checks');
-  if ((latest.status !== 'ok' && latest.status !== 'degraded') || !details) {
+  if (!hasAnswered(latest.status) || !details) {
     return { unavailable: `the last consistency scan failed: ${latest.error ?? latest.status}` };
   }
   const checks = details.checks.map((c) => ({ check: c.check, severity: c.severity, count: c.count, files: c.files.map((f) => ({ ...f })) }));
@@ -233,7 +224,7 @@ export function renderSftpgo(state: SourceState | undefined): SftpgoStats | Unav
   const latest = state.latest;
   if (!latest) return { unavailable: 'SFTPGo has not been checked yet' };
   const base = { latency_ms: latencyOf(latest.latencyMs), checked_at: latest.timestamp };
-  if (latest.status !== 'ok' && latest.status !== 'degraded') {
+  if (!hasAnswered(latest.status)) {
     return { status: 'error', ...base, services: null, data_provider: null };
   }
   const { services: reported, dataProvider } = sftpgoServices(isRecord(latest.details) ? latest.details.json : undefined);

@@ -1,7 +1,7 @@
 // Kubernetes-style /livez and /readyz bodies and the Prometheus text exposition of /metrics.
 // Pure functions from the engine's snapshot; decisions are written in openapi/paths/probes.yaml.
-import type { CheckStatus } from '../checks/types.ts';
 import type { SourceState } from '../engine/types.ts';
+import { hasAnswered, PROBE_PASSED, probeHttpCode } from './status-rules.ts';
 
 export interface ProbeCheck {
   readonly name: string;
@@ -19,8 +19,6 @@ export interface RenderedProbe {
   readonly text: string;
 }
 
-const FAILING: ReadonlySet<CheckStatus> = new Set(['error', 'timeout', 'failed']);
-
 /** Liveness never looks at a dependency: if this code runs, the process serves. */
 export function livenessChecks(): readonly ProbeCheck[] {
   return [{ name: 'ping', ok: true }];
@@ -37,7 +35,7 @@ export function readinessChecks(states: readonly SourceState[], shuttingDown: bo
       .filter((state) => state.definition.critical)
       .map((state) => ({
         name: state.definition.name,
-        ok: state.latest !== undefined && !FAILING.has(state.latest.status),
+        ok: hasAnswered(state.latest?.status),
       })),
   ];
 }
@@ -56,8 +54,8 @@ export function renderProbe(probe: 'livez' | 'readyz', checks: readonly ProbeChe
   const kept = checks.filter((check) => !excluded.has(check.name));
   const unmatched = [...excluded].filter((name) => !checks.some((check) => check.name === name));
   const passed = kept.every((check) => check.ok);
-  const httpStatus = passed ? 200 : 503;
-  if (passed && !options.verbose) return { httpStatus, text: 'ok' };
+  const httpStatus = probeHttpCode(passed);
+  if (passed && !options.verbose) return { httpStatus, text: PROBE_PASSED };
   const lines = kept.map((check) =>
     check.ok ? `[+]${oneLine(check.name)} ok` : `[-]${oneLine(check.name)} failed: reason withheld`,
   );
@@ -123,7 +121,7 @@ export function renderMetrics(input: MetricsInput): string {
       help: "Whether the source's last check succeeded (1 for ok or degraded, 0 otherwise or before the first check).",
       samples: input.states.map((state) => ({
         labels: sourceLabels(state),
-        value: state.latest && !FAILING.has(state.latest.status) ? 1 : 0,
+        value: hasAnswered(state.latest?.status) ? 1 : 0,
       })),
     },
     {

@@ -1,24 +1,10 @@
 // 004 `GET /healthz/sources` and Hasura's plain `GET /healthz`: the engine's snapshot in
 // Hasura's terms. Pure functions; the mapping decisions are written in
 // openapi/paths/sources.yaml.
-import type { CheckResult, CheckStatus } from '../checks/types.ts';
+import type { CheckResult } from '../checks/types.ts';
 import type { AggregateStatus, SourceState } from '../engine/types.ts';
 import type { HealthCheckError, SourceHealthStatus, SourcesHealth } from '../../generated/types.gen.ts';
-
-export type HasuraStatus = SourceHealthStatus['status'];
-
-const HASURA_STATUS: Readonly<Record<CheckStatus, HasuraStatus>> = {
-  ok: 'OK',
-  // The source answered and its test passed; the degradation shows in /healthz and elsewhere.
-  degraded: 'OK',
-  error: 'ERROR',
-  timeout: 'TIMEOUT',
-  failed: 'FAILED',
-};
-
-export function hasuraStatusOf(status: CheckStatus): HasuraStatus {
-  return HASURA_STATUS[status];
-}
+import { hasuraStatusOf, healthzHttpCode, healthzText, type HealthzText } from './status-rules.ts';
 
 /**
  * A check error ("redis: connect failed: connect ECONNREFUSED ...") as Hasura's
@@ -59,22 +45,13 @@ export function renderSources(states: readonly SourceState[]): SourcesHealth {
   );
 }
 
-export const HEALTHZ_WARN = 'WARN: inconsistent sources';
-export const HEALTHZ_STRICT_ERROR = 'ERROR: inconsistent sources';
-
 export interface RenderedHealthz {
   readonly httpStatus: 200 | 500;
-  readonly text: string;
+  readonly text: HealthzText;
 }
 
 /** Hasura's `/healthz` answer for an aggregate status; `strict` fails a degraded state. */
 export function renderHealthz(status: AggregateStatus, strict: boolean): RenderedHealthz {
-  switch (status) {
-    case 'ok':
-      return { httpStatus: 200, text: 'OK' };
-    case 'degraded':
-      return strict ? { httpStatus: 500, text: HEALTHZ_STRICT_ERROR } : { httpStatus: 200, text: HEALTHZ_WARN };
-    case 'unhealthy':
-      return { httpStatus: 500, text: 'ERROR' };
-  }
+  const text = healthzText(status, strict);
+  return { httpStatus: healthzHttpCode(text), text };
 }

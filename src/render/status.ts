@@ -4,9 +4,7 @@ import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from '../
 import type { CheckStatus } from '../checks/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { ComponentHealth, SystemStatus } from '../../generated/types.gen.ts';
-
-export type ComponentStatus = ComponentHealth['status'];
-export type OverallStatus = SystemStatus['status'];
+import { componentStatus, statusHttpCode, statusOverall } from './status-rules.ts';
 
 const SECOND_MS = 1000;
 
@@ -42,19 +40,7 @@ export function componentHealth(state: SourceState): ComponentHealth {
   const latest = state.latest;
   if (!latest) return { status: 'unknown', error: 'not checked yet' };
   if (latest.status === 'ok') return { status: 'ok' };
-  const error = latest.error ?? FALLBACK_REASON[latest.status];
-  return { status: latest.status === 'degraded' ? 'degraded' : 'unhealthy', error };
-}
-
-/** The document's rule: any unhealthy component makes the whole unhealthy (503). */
-export function overallStatus(components: readonly ComponentStatus[]): OverallStatus {
-  if (components.includes('unhealthy')) return 'unhealthy';
-  if (components.includes('degraded') || components.includes('unknown')) return 'degraded';
-  return 'ok';
-}
-
-export function statusHttpCode(overall: OverallStatus): 200 | 503 {
-  return overall === 'unhealthy' ? 503 : 200;
+  return { status: componentStatus(latest.status), error: latest.error ?? FALLBACK_REASON[latest.status] };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -137,7 +123,7 @@ export function renderStatus(input: StatusInput): RenderedStatus {
   const components: Record<string, ComponentHealth> = Object.fromEntries(
     input.components.map((state) => [state.definition.name, componentHealth(state)]),
   );
-  const status = overallStatus(Object.values(components).map((c) => c.status));
+  const status = statusOverall(Object.values(components).map((c) => c.status));
   return {
     httpStatus: statusHttpCode(status),
     body: {

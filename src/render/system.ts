@@ -1,8 +1,17 @@
 // 000's system health check: engine state of the mapped components, the caller's session
 // verdict and whether an admin user exists -> `{ Checks }` (200) or `{ Errors, Checks }` (503).
 // Pure: the handler gathers the inputs.
+import type {
+  PostSystemHealthCheckErrors,
+  PostSystemHealthCheckResponses,
+  SystemCheckValue,
+  SystemChecks,
+  SystemError,
+  SystemErrorCode,
+} from '../../generated/types.gen.ts';
 import type { CheckResult, SourceState } from '../engine/types.ts';
 import { SYSTEM_ERROR_CODES } from '../http/errors.ts';
+import { systemCheckValue, systemHttpCode } from './status-rules.ts';
 
 /** The checks backed by a configured source, in the document's order. */
 export const SYSTEM_SOURCE_COMPONENTS = [
@@ -17,18 +26,11 @@ export const SYSTEM_SOURCE_COMPONENTS = [
 export type SystemSourceComponent = (typeof SYSTEM_SOURCE_COMPONENTS)[number];
 export type SystemCheckName = SystemSourceComponent | 'Session';
 
-export type SystemCheckValue = 'OK' | 'DEGRADED' | 'FAILED' | 'NOT_CONFIGURED';
-export type SystemChecks = Readonly<Record<SystemCheckName, SystemCheckValue>>;
 
-export interface SystemError {
-  readonly Code: number;
-  readonly Message: string;
-  readonly Detail?: string;
-}
-
+/** The operation's answers, typed by the contract (both GET and POST answer the same). */
 export type SystemHealthReport =
-  | { readonly status: 200; readonly body: { readonly Checks: SystemChecks } }
-  | { readonly status: 503; readonly body: { readonly Errors: readonly SystemError[]; readonly Checks: SystemChecks } };
+  | { readonly status: 200; readonly body: PostSystemHealthCheckResponses[200] }
+  | { readonly status: 503; readonly body: PostSystemHealthCheckErrors[503] & { readonly Checks: SystemChecks } };
 
 /** The caller's user credential, as the handler found it (never the credential itself). */
 export type SessionVerdict =
@@ -46,7 +48,7 @@ export interface SystemHealthInput {
 }
 
 /** What a failed check is reported as: the document's code and sentence, or Vigil's. */
-export const SYSTEM_FAILURES: Readonly<Record<SystemCheckName, { readonly code: number; readonly message: string }>> = {
+export const SYSTEM_FAILURES: Readonly<Record<SystemCheckName, { readonly code: SystemErrorCode; readonly message: string }>> = {
   MySQL: { code: SYSTEM_ERROR_CODES.mysql, message: 'MySQL connection failed.' },
   Elasticsearch: { code: SYSTEM_ERROR_CODES.elasticsearch, message: 'Elasticsearch connection failed.' },
   RabbitMQ: { code: SYSTEM_ERROR_CODES.rabbitmq, message: 'RabbitMQ connection failed.' },
@@ -61,18 +63,6 @@ export const NO_ADMIN_USER: SystemError = {
   Code: SYSTEM_ERROR_CODES.noAdminUser,
   Message: 'There is no registered admin user.',
 };
-
-/** The check value of one source's last result. */
-export function checkValueOf(latest: CheckResult | undefined): SystemCheckValue {
-  switch (latest?.status) {
-    case 'ok':
-      return 'OK';
-    case 'degraded':
-      return 'DEGRADED';
-    default:
-      return 'FAILED';
-  }
-}
 
 /** Why a source's check failed, from its last result (already redacted by the engine). */
 function failureDetail(latest: CheckResult | undefined): string {
@@ -94,7 +84,7 @@ export function renderSystemHealth(input: SystemHealthInput): SystemHealthReport
       checks[name] = 'NOT_CONFIGURED';
       continue;
     }
-    checks[name] = checkValueOf(state.latest);
+    checks[name] = systemCheckValue(state.latest?.status);
     if (checks[name] === 'FAILED') fail(name, failureDetail(state.latest));
   }
   // The document lists Session after Redis; key order is cosmetic but kept for readers.
@@ -111,7 +101,7 @@ export function renderSystemHealth(input: SystemHealthInput): SystemHealthReport
   if (!input.session.active) fail('Session', input.session.reason);
   if (!input.adminUserExists) errors.push(NO_ADMIN_USER);
 
-  if (errors.length === 0) return { status: 200, body: { Checks: ordered } };
+  if (systemHttpCode(Object.values(ordered), !input.adminUserExists) === 200) return { status: 200, body: { Checks: ordered } };
   errors.sort((a, b) => a.Code - b.Code);
   return { status: 503, body: { Errors: errors, Checks: ordered } };
 }

@@ -1,7 +1,7 @@
 // POST /v1/auth/login and /v1/auth/logout: the session lifecycle behind the `psession` cookie.
 // Errors go through the platform's handler, which renders the auth family's `{ detail }`.
 import type { CookieOptions, Request } from 'express';
-import { safeErrorMessage } from '../checks/redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 import { httpProblem, problemFor } from '../http/problem.ts';
 import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
 import { LoginThrottledError, SESSION_COOKIE } from '../identity/index.ts';

@@ -2,7 +2,7 @@
 // Vigil's own migration status (`schema`), read from the store at most once per few seconds
 // and never waited on for long.
 import type { Response } from 'express';
-import { safeErrorMessage } from '../checks/redact.ts';
+import { safeErrorMessage } from '../shared/redact.ts';
 import { configSecrets } from '../config/secrets.ts';
 import type { HealthEngine } from '../engine/types.ts';
 import { renderError } from '../http/errors.ts';

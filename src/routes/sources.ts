@@ -1,10 +1,10 @@
 // 004 `GET /healthz/sources` (admin only; the platform enforces it from the spec) and Hasura's
 // public `GET /healthz`. Both read the engine's snapshot only.
 import type { Request } from 'express';
-import { aggregateSources } from '../engine/aggregate.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { FamilyHandlersFactory } from '../http/types.ts';
 import { renderHealthz, renderSources } from '../render/sources.ts';
+import { aggregateSources } from '../render/status-rules.ts';
 import { familySection, optionalSourceList, refuseUnknownKeys } from './family-config.ts';
 
 export interface SourcesFamilyConfig {

@@ -2,7 +2,7 @@
 // because `pg` may echo the user name or host of the connection string.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { displayUrl, safeErrorMessage } from '../checks/redact.ts';
+import { displayUrl, safeErrorMessage } from '../shared/redact.ts';
 import { StoreError, type Driver, type TransactionClient } from './driver.ts';
 
 export interface PostgresDriverInput {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, aggregateSources, type AggregateEntry } from '../../src/engine/aggregate.ts';
+import { aggregate, aggregateSources, type AggregateEntry } from '../../src/render/status-rules.ts';
 import { sourceState } from '../support/source-states.ts';
 
 const critical = (status: AggregateEntry['status']): AggregateEntry => ({ critical: true, status });

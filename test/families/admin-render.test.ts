@@ -5,14 +5,13 @@ import type { CheckResult, CheckStatus } from '../../src/engine/types.ts';
 import {
   cacheStatistics,
   dbStatistics,
-  httpStatusFor,
   renderAdminHealth,
   renderPublicHealth,
   type AdminHealthInput,
-  type AdminHealthStatus,
   type ComponentState,
 } from '../../src/render/admin.ts';
-import type { AdminHealthReport, PublicHealthReport } from '../../generated/types.gen.ts';
+import type { AdminHealthReport, AdminHealthStatus, PublicHealthReport } from '../../generated/types.gen.ts';
+import { adminHttpCode as httpStatusFor } from '../../src/render/status-rules.ts';
 
 const pool: PoolStatistics = { size: 10, total: 3, checked_in: 2, checked_out: 1, waiting: 4 };
 const sql: SqlDetails = { server_version: '15.4', query_latency_ms: 0.85, pool, first_row: { one: 1 } };

@@ -4,12 +4,11 @@ import type { AggregateStatus } from '../../src/engine/types.ts';
 import { parseSourcesConfig } from '../../src/routes/sources.ts';
 import {
   healthCheckError,
-  hasuraStatusOf,
   renderHealthz,
   renderSources,
   sourceHealth,
-  type HasuraStatus,
 } from '../../src/render/sources.ts';
+import { hasuraStatusOf, type HasuraStatus } from '../../src/render/status-rules.ts';
 import { sourceState } from '../support/source-states.ts';
 
 describe('Vigil status in Hasura terms', () => {

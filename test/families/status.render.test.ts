@@ -5,12 +5,14 @@ import {
   componentHealth,
   formatGoDuration,
   natsSection,
-  overallStatus,
   renderStatus,
-  statusHttpCode,
-  type ComponentStatus,
-  type OverallStatus,
 } from '../../src/render/status.ts';
+import {
+  statusHttpCode,
+  statusOverall as overallStatus,
+  type ComponentStatus,
+  type StatusOverall as OverallStatus,
+} from '../../src/render/status-rules.ts';
 import { sourceState } from '../support/source-states.ts';
 
 const NATS_DETAILS = {
