@@ -11,6 +11,13 @@ export interface SecretContext {
 
 export class SecretResolutionError extends Error {
   override readonly name = 'SecretResolutionError';
+  constructor(
+    /** What is missing, without the key: "environment variable PG_PASSWORD is not set". */
+    readonly reason: string,
+    where: string,
+  ) {
+    super(where ? `${where}: ${reason}` : reason);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -24,11 +31,12 @@ export function isSecretRef(value: unknown): value is { env: string } | { file: 
   return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file') && typeof value[keys[0]] === 'string';
 }
 
-function resolveRef(ref: { env: string } | { file: string }, ctx: SecretContext, where: string): string {
+/** The secret `ref` points at; throws SecretResolutionError naming what is missing. */
+export function resolveSecretRef(ref: { env: string } | { file: string }, ctx: SecretContext, where = ''): string {
   if ('env' in ref) {
     const value = ctx.env[ref.env];
     if (value === undefined || value === '') {
-      throw new SecretResolutionError(`${where}: environment variable ${ref.env} is not set`);
+      throw new SecretResolutionError(`environment variable ${ref.env} is not set`, where);
     }
     return value;
   }
@@ -39,17 +47,17 @@ function resolveRef(ref: { env: string } | { file: string }, ctx: SecretContext,
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be read (${code ?? 'error'})`;
-    throw new SecretResolutionError(`${where}: secret file ${path} ${why}`);
+    throw new SecretResolutionError(`secret file ${path} ${why}`, where);
   }
   // Secret files (Docker/Kubernetes) usually end with one newline that is not part of the secret.
   const secret = text.replace(/\r?\n$/, '');
-  if (secret === '') throw new SecretResolutionError(`${where}: secret file ${path} is empty`);
+  if (secret === '') throw new SecretResolutionError(`secret file ${path} is empty`, where);
   return secret;
 }
 
 /** `value` with every secret reference inside it replaced by the secret; throws naming the key. */
 export function resolveSecretRefs(value: unknown, ctx: SecretContext, where: string): unknown {
-  if (isSecretRef(value)) return resolveRef(value, ctx, where);
+  if (isSecretRef(value)) return resolveSecretRef(value, ctx, where);
   if (Array.isArray(value)) return value.map((item, index) => resolveSecretRefs(item, ctx, `${where}[${index}]`));
   if (isRecord(value)) {
     return Object.fromEntries(

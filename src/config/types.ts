@@ -1,6 +1,8 @@
-// Vigil's configuration after loading: one YAML file (`--config` / VIGIL_CONFIG) plus
-// environment overrides, validated once, defaults merged once, secrets resolved from the
-// environment or a file. Durations are milliseconds here (the YAML accepts "10s", "500ms").
+// Vigil's configuration after loading (the `X` of each `XInput`/`X` pair): one YAML file
+// (`--config` / VIGIL_CONFIG) plus environment overrides, validated once by the schema
+// (schema.ts, whose sections map their keys onto these types), defaults merged once, secrets
+// resolved from the environment or a file. Durations are milliseconds here (the YAML accepts
+// "10s", "500ms"). The input side is `VigilConfigInput` / `ServerConfigInput` / ... in schema/.
 import type { SourceDefinition } from '../checks/types.ts';
 
 export interface ServerConfig {
@@ -62,5 +64,10 @@ export interface VigilConfig {
    */
   readonly invalidSources: readonly { readonly definition: SourceDefinition; readonly reason: string }[];
   readonly families: FamiliesConfig;
-  readonly log: { readonly level: string };
+  readonly log: LogConfig;
+}
+
+export interface LogConfig {
+  /** One of LOG_LEVELS (schema/log.ts). */
+  readonly level: string;
 }

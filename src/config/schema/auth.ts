@@ -1,0 +1,62 @@
+// `auth:` — how callers prove who they are: JWTs, the Hasura admin secret, sessions, throttling.
+import type { z } from 'zod';
+import type { SecretContext } from '../secret-ref.ts';
+import type { AuthConfig, JwtConfig } from '../types.ts';
+import { duration, integer, issue, secret, section, text } from './fields.ts';
+
+function jwtSection(secrets: SecretContext) {
+  return section({
+    secret: secret(secrets).optional().meta({ description: 'HS256 shared secret (`{ env: NAME }` or `{ file: path }` allowed).' }),
+    jwks_url: text()
+      .regex(/^https?:\/\//, { error: 'an http:// or https:// URL' })
+      .optional()
+      .meta({ description: 'URL of the JSON Web Key Set that signs the tokens (RS256/ES256...).' }),
+    issuer: text().optional().meta({ description: 'Required `iss` claim; absent: not checked.' }),
+    audience: text().optional().meta({ description: 'Required `aud` claim; absent: not checked.' }),
+    role_claim: text().prefault('role').meta({ description: 'Claim holding the Vigil role (viewer, operator, admin or owner).' }),
+  })
+    .transform((s, ctx): JwtConfig => {
+      if ((s.secret === undefined) === (s.jwks_url === undefined)) {
+        ctx.issues.push(issue(s, 'given exactly one of secret (HS256) and jwks_url'));
+      }
+      return { secret: s.secret, jwksUrl: s.jwks_url, issuer: s.issuer, audience: s.audience, roleClaim: s.role_claim };
+    })
+    .meta({ description: 'JWT bearer tokens (`Authorization: Bearer <jwt>`): give exactly one of `secret` and `jwks_url`. Absent: JWTs are not accepted.' });
+}
+
+const sessionSection = section({
+  ttl: duration().prefault('12h').meta({ description: "A session's lifetime (the `psession` cookie's Max-Age)." }),
+  idle_timeout: duration().prefault('30m').meta({ description: 'A session unused this long ends.' }),
+  redis_source: text()
+    .optional()
+    .meta({ description: 'Name of a `redis` source whose server keeps the sessions; absent: they are kept in the store.' }),
+})
+  .transform((s): AuthConfig['session'] => ({ ttlMs: s.ttl, idleTimeoutMs: s.idle_timeout, redisSource: s.redis_source }))
+  .meta({ description: 'Browser sessions (`POST /auth/login`).' });
+
+const throttleSection = section({
+  max_failures: integer(1, 1_000_000)
+    .prefault(10)
+    .meta({ description: 'Failed authentications from one client address within `window` before it is answered 429.' }),
+  window: duration().prefault('1m').meta({ description: 'The throttle window; a throttled address waits for the rest of it.' }),
+})
+  .transform((s): AuthConfig['throttle'] => ({ maxFailures: s.max_failures, windowMs: s.window }))
+  .meta({ description: 'Throttling of failed authentications.' });
+
+export function authSection(secrets: SecretContext) {
+  return section({
+    jwt: jwtSection(secrets).optional(),
+    hasura_admin_secret: secret(secrets).optional().meta({
+      description:
+        'Hasura-style `X-Hasura-Admin-Secret` (with `X-Hasura-Role: admin`) for `/healthz/sources`; `{ env: NAME }` or `{ file: path }` allowed. Absent: that scheme is disabled.',
+    }),
+    session: sessionSection.prefault({}),
+    throttle: throttleSection.prefault({}),
+  })
+    .transform(
+      (s): AuthConfig => ({ jwt: s.jwt, hasuraAdminSecret: s.hasura_admin_secret, session: s.session, throttle: s.throttle }),
+    )
+    .meta({ description: 'How callers authenticate.' });
+}
+
+export type AuthConfigInput = z.input<ReturnType<typeof authSection>>;
