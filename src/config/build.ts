@@ -72,7 +72,7 @@ export function buildConfig(input: BuildInput): VigilConfig {
   const sources: SourceDefinition[] = [];
   const invalidSources: { definition: SourceDefinition; reason: string }[] = [];
   if (parsed.success) {
-    parsed.data.sources.forEach((rawSource, index) => {
+    (parsed.data.sources ?? []).forEach((rawSource, index) => {
       const { definition, problems } = parseSource(rawSource, secrets);
       const prefix = `sources[${index}] (${definition.name})`;
       const sourceLabel = (dotted: string) => (dotted === '' ? prefix : `${prefix}.${dotted}`);
@@ -94,5 +94,5 @@ export function buildConfig(input: BuildInput): VigilConfig {
   }
   if (!parsed.success || sentences.length > 0) throw new ConfigError(sentences, where);
   const { server, store, auth, log, families } = parsed.data;
-  return { server, store, auth, sources, invalidSources, families, log };
+  return { server, store, auth, sources, invalidSources, families: families ?? {}, log };
 }

@@ -9,7 +9,7 @@ import type { SecretContext } from './secret-ref.ts';
 import { authSection } from './schema/auth.ts';
 import { section } from './schema/fields.ts';
 import { logSection } from './schema/log.ts';
-import { sourceList } from './schema/sources.ts';
+import { sourceDocumentList, sourceList } from './schema/sources.ts';
 import { serverSection } from './schema/server.ts';
 import { storeSection } from './schema/store.ts';
 
@@ -30,13 +30,31 @@ const familiesData = z
  * read on its own (parseSource) so that one bad source does not refuse the whole file.
  */
 export function configSchema(secrets: SecretContext) {
+  return rootSchema(secrets, sourceList, familiesData);
+}
+
+function rootSchema<S extends z.ZodType, F extends z.ZodType>(secrets: SecretContext, sources: S, families: F) {
   return section({
     server: serverSection.prefault({}),
     store: storeSection(secrets).prefault({}),
     auth: authSection(secrets).prefault({}),
     log: logSection.prefault({}),
-    sources: sourceList.prefault([]),
-    families: familiesData.prefault({}),
+    sources: sources.optional(),
+    families: families.optional(),
+  });
+}
+
+/** Never consulted: the document schema is only turned into JSON Schema, never parsed with. */
+const NO_SECRETS: SecretContext = { env: {}, baseDir: '.' };
+
+/**
+ * The whole file as editors and the reference see it: each source with its kind's options,
+ * each family's section. Its input side is vigil.schema.json (scripts/docs-config.ts).
+ */
+export function documentSchema() {
+  return rootSchema(NO_SECRETS, sourceDocumentList, familiesData).meta({
+    title: 'Vigil configuration',
+    description: 'The configuration file of Vigil (`--config <file>` or VIGIL_CONFIG). Reference: docs/configuration.md.',
   });
 }
 

@@ -16,8 +16,8 @@ export const DURATION_HINT = 'a duration such as "10s", "500ms", "2m" or a numbe
 const SIZE_HINT = 'a size such as "100kb", "1mb" or a number of bytes';
 // The same grammar as parseDuration / parseByteSize, spelled out for editors (no regex flags in
 // JSON Schema, hence the character classes).
-const DURATION_PATTERN = /^\s*(\d+(\.\d+)?|(\d+(\.\d+)?([mM][sS]|[sSmMhHdD]))+)\s*$/;
-const SIZE_PATTERN = /^\s*\d+(\.\d+)?\s*([bB]|[kK][bB]|[mM][bB]|[gG][bB])?\s*$/;
+export const DURATION_PATTERN = /^\s*(\d+(\.\d+)?|(\d+(\.\d+)?([mM][sS]|[sSmMhHdD]))+)\s*$/;
+export const SIZE_PATTERN = /^\s*\d+(\.\d+)?\s*([bB]|[kK][bB]|[mM][bB]|[gG][bB])?\s*$/;
 
 /** A non-empty string. */
 export function text(expected = 'a non-empty string') {

@@ -1,0 +1,57 @@
+// vigil.schema.json and docs/configuration.md come from the configuration schema: the
+// committed files must be what `npm run docs:config` writes, the editor schema must accept the
+// shipped files and refuse a misspelled key, as the loader does.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { configJsonSchemaText, configReferenceMarkdown } from '../../scripts/config-reference.ts';
+
+const file = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+const read = (relative: string) => readFileSync(file(relative), 'utf8');
+
+const validate = new Ajv2020({ allErrors: true }).compile(JSON.parse(read('vigil.schema.json')) as object);
+
+function problems(document: unknown): string[] {
+  return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+describe('the generated configuration files', () => {
+  it('vigil.schema.json is what the schema produces (run `npm run docs:config`)', () => {
+    expect(read('vigil.schema.json')).toBe(configJsonSchemaText());
+  });
+
+  it('docs/configuration.md is what the schema produces (run `npm run docs:config`)', () => {
+    expect(read('docs/configuration.md')).toBe(configReferenceMarkdown());
+  });
+});
+
+describe('vigil.schema.json', () => {
+  it.each(['vigil.example.yaml', 'config/local.yaml'])('accepts %s, which points editors at it', (relative) => {
+    const text = read(relative);
+    expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=(\.\.\/|\.\/)vigil\.schema\.json$/);
+    expect(problems(parse(text))).toEqual([]);
+  });
+
+  it.each([
+    ['a misspelled top-level key', (doc: Record<string, unknown>) => ({ ...doc, sever: { port: 8080 } }), 'sever'],
+    ['a misspelled server key', (doc: Record<string, unknown>) => ({ ...doc, server: { ...(doc.server as object), prot: 8080 } }), 'prot'],
+    [
+      'a misspelled session key',
+      (doc: Record<string, unknown>) => ({ ...doc, auth: { ...(doc.auth as object), session: { ttl: '1h', idle_timout: '5m' } } }),
+      'idle_timout',
+    ],
+  ])('refuses %s, naming it', (_title, change, key) => {
+    const document = change(parse(read('vigil.example.yaml')) as Record<string, unknown>);
+    const found = problems(document);
+    expect(found).not.toEqual([]);
+    expect(found.join('\n')).toContain(`"additionalProperty":"${key}"`);
+  });
+
+  it('refuses a value of the wrong type and a duration it cannot read', () => {
+    expect(problems({ server: { port: 'eighty' } })).not.toEqual([]);
+    expect(problems({ auth: { session: { ttl: 'soon' } } })).not.toEqual([]);
+    expect(problems({ auth: { session: { ttl: '1h30m' } }, server: { body_limit: '2MB' } })).toEqual([]);
+  });
+});
