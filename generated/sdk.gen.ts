@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { GetAdminHealthData, GetAdminHealthErrors, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyErrors, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedErrors, GetHealthDetailedResponses, GetHealthErrors, GetHealthResponses, GetHealthStatusData, GetHealthStatusErrors, GetHealthStatusResponses, GetHealthzData, GetHealthzErrors, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesErrors, GetHealthzSourcesResponses, GetLivezData, GetLivezErrors, GetLivezResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPublicHealthData, GetPublicHealthErrors, GetPublicHealthResponses, GetReadyzData, GetReadyzErrors, GetReadyzResponses, GetSftpgoStatsData, GetSftpgoStatsErrors, GetSftpgoStatsResponses, GetSystemHealthCheckData, GetSystemHealthCheckErrors, GetSystemHealthCheckResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckErrors, PostSystemHealthCheckResponses } from './types.gen.js';
+import type { GetAdminHealthData, GetAdminHealthErrors, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyErrors, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedErrors, GetHealthDetailedResponses, GetHealthErrors, GetHealthResponses, GetHealthStatusData, GetHealthStatusErrors, GetHealthStatusResponses, GetHealthzData, GetHealthzErrors, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesErrors, GetHealthzSourcesResponses, GetLivezData, GetLivezErrors, GetLivezResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPublicHealthData, GetPublicHealthErrors, GetPublicHealthResponses, GetReadyzData, GetReadyzErrors, GetReadyzResponses, GetResponseTimeBadgeData, GetResponseTimeBadgeErrors, GetResponseTimeBadgeResponses, GetSftpgoStatsData, GetSftpgoStatsErrors, GetSftpgoStatsResponses, GetSourceHistoryData, GetSourceHistoryErrors, GetSourceHistoryResponses, GetStatusBadgeData, GetStatusBadgeErrors, GetStatusBadgeResponses, GetStatusPageData, GetStatusPageErrors, GetStatusPageResponses, GetSystemHealthCheckData, GetSystemHealthCheckErrors, GetSystemHealthCheckResponses, GetUptimeBadgeData, GetUptimeBadgeErrors, GetUptimeBadgeResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckErrors, PostSystemHealthCheckResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -113,6 +113,10 @@ export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(opti
 /**
  * Basic server health (public, for load balancers)
  *
+ * With `Accept: application/health+json` the same facts come in the IETF draft's shape
+ * (`application/health+json`, see the `HealthJson` schema), with the same HTTP status and
+ * without `output` (public callers learn no reason).
+ *
  * Returns basic server health status — used by load balancers and monitoring.
  * Auth: public. Scope: system-level.
  *
@@ -140,6 +144,10 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 
 /**
  * Full system health (authenticated)
+ *
+ * With `Accept: application/health+json` the services come in the IETF draft's shape
+ * (`application/health+json`, see the `HealthJson` schema), with `output` giving the reason
+ * of each failing check (this caller is authorized).
  *
  * Returns full system health including each service status, resource utilization,
  * pipeline readiness, schema migration status, identity file sync status, runtime toggles
@@ -297,6 +305,10 @@ export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: O
 
 /**
  * Public health
+ *
+ * With `Accept: application/health+json` the same facts come in the IETF draft's shape
+ * (`application/health+json`, see the `HealthJson` schema), with the same HTTP status and
+ * without `output` (public callers learn no reason).
  *
  * The public health endpoint that the admin health endpoint extends: the same fields as
  * `GET /v1/admin/health` without `source_hash`. No credential is needed.
@@ -588,3 +600,140 @@ export const getReadyz = <ThrowOnError extends boolean = false>(options?: Option
  *
  */
 export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });
+
+/**
+ * One source's history, uptime and latency percentiles
+ *
+ * What Vigil's store remembers of one source: uptime over the last hour, day, week and 30
+ * days, latency percentiles over the same windows, one uptime figure per UTC day for the
+ * last 90 days, the hourly latency of the last 24 hours, and the latest incidents.
+ *
+ * How it is computed:
+ * - **Uptime** is weighed by time: the share of the observed part of the window during which
+ * the source's status was `ok` or `degraded` (it answered). `error`, `timeout` and
+ * `failed` count as down. Time before Vigil first saw the source is not observed;
+ * `null` when nothing of the window was observed. Each status change is stored as it
+ * happens, so uptime is exact to the run.
+ * - **Latency** percentiles come from a histogram per source per hour (per day after two
+ * days) with bounds 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 and 10000 ms: a
+ * percentile is the upper bound of the bucket that holds it, capped by the largest latency
+ * seen; windows are rounded out to whole hours (whole days past two days). `null` with no
+ * run in the window.
+ * - **Incidents** are stretches of down statuses (a `timeout` followed by an `error` is one
+ * incident), newest first, at most 20; `ended_at` is null while one is ongoing.
+ * - Results are written to the store in batches every few seconds, so the newest run may
+ * take that long to show. History is kept for `history.retention` (default 30 days);
+ * status changes for at least 90 days.
+ *
+ * Auth: JWT, session cookie or API key (role `viewer` or higher; an API key needs scope
+ * `history:read`). Errors carry no source message: `GET /healthz/sources` (admin) has them.
+ *
+ */
+export const getSourceHistory = <ThrowOnError extends boolean = false>(options: Options<GetSourceHistoryData, ThrowOnError>) => (options.client ?? client).get<GetSourceHistoryResponses, GetSourceHistoryErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/v1/sources/{source}/history',
+    ...options
+});
+
+/**
+ * The status page (HTML)
+ *
+ * A page for people: every source (or the groups configured in `status_page.groups`, with
+ * display names), its current state, a 90-day bar of daily uptime, its latency over the
+ * last 24 hours, and the latest incidents. Served as plain HTML and CSS, readable without
+ * JavaScript (the page then reloads itself every `status_page.refresh`, default 30 s); with
+ * JavaScript it refreshes its content in place at the same rate. Light and dark follow the
+ * reader's system setting.
+ *
+ * Public by default, with reasons withheld as in the other public answers (states, uptime
+ * and latency only). With `status_page.public: false` it needs a credential of role
+ * `viewer` or higher (an API key needs scope `history:read`) and answers 401 without one.
+ *
+ */
+export const getStatusPage = <ThrowOnError extends boolean = false>(options?: Options<GetStatusPageData, ThrowOnError>) => (options?.client ?? client).get<GetStatusPageResponses, GetStatusPageErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/status',
+    ...options
+});
+
+/**
+ * A badge of a source's current status (SVG)
+ *
+ * A shields.io-style badge: the source's name, then `up` (green), `degraded` (yellow),
+ * `down` (red) or `unknown` (grey, before its first run). Public unless
+ * `status_page.public` is false (then as `GET /status`). Cacheable for 30 seconds.
+ *
+ */
+export const getStatusBadge = <ThrowOnError extends boolean = false>(options: Options<GetStatusBadgeData, ThrowOnError>) => (options.client ?? client).get<GetStatusBadgeResponses, GetStatusBadgeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/badges/{source}/status.svg',
+    ...options
+});
+
+/**
+ * A badge of a source's uptime over a window (SVG)
+ *
+ * `uptime 7d` then the percentage with two decimals (green from 99 %, yellow from 95 %,
+ * orange from 90 %, red below; grey `unknown` with no history). Public unless
+ * `status_page.public` is false. Cacheable for 30 seconds.
+ *
+ */
+export const getUptimeBadge = <ThrowOnError extends boolean = false>(options: Options<GetUptimeBadgeData, ThrowOnError>) => (options.client ?? client).get<GetUptimeBadgeResponses, GetUptimeBadgeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/badges/{source}/uptime.svg',
+    ...options
+});
+
+/**
+ * A badge of a source's mean response time over a window (SVG)
+ *
+ * `response time 24h` then the mean latency of the window's runs in milliseconds (green up
+ * to 100 ms, yellow to 500 ms, orange to 1 s, red above; grey `unknown` with no run).
+ * Public unless `status_page.public` is false. Cacheable for 30 seconds.
+ *
+ */
+export const getResponseTimeBadge = <ThrowOnError extends boolean = false>(options: Options<GetResponseTimeBadgeData, ThrowOnError>) => (options.client ?? client).get<GetResponseTimeBadgeResponses, GetResponseTimeBadgeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'psession',
+            type: 'apiKey'
+        },
+        { name: 'X-API-Key', type: 'apiKey' }
+    ],
+    url: '/badges/{source}/response-time.svg',
+    ...options
+});

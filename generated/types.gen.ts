@@ -168,6 +168,43 @@ export type Login = unknown;
 
 export type Logout = unknown;
 
+/**
+ * The IETF draft's health answer. `status` is `pass`, `warn` or `fail`, from the same rule
+ * as the operation's own JSON answer (`ok`/`healthy` -> `pass`, `degraded` -> `warn`,
+ * `unhealthy` -> `fail`); the HTTP status code is the same as for that answer. `version`
+ * is the major version of Vigil's API, `releaseId` the release. `checks` has one entry
+ * `<source>:responseTime` per reported source: the last run's latency in `ms`, its status
+ * and time; `componentType` is `datastore` for databases, caches and search engines,
+ * `system` for HTTP services and the host, `component` otherwise. `output` (the reason of a
+ * failing check) is given only to authorized callers, that is on `GET /health/detailed`;
+ * the public answers withhold it.
+ *
+ */
+export type HealthJson = {
+    status: 'pass' | 'warn' | 'fail';
+    version: string;
+    releaseId: string;
+    serviceId: string;
+    description?: string;
+    output?: string;
+    checks: {
+        [key: string]: Array<HealthJsonCheck>;
+    };
+    links?: {
+        [key: string]: string;
+    };
+};
+
+export type HealthJsonCheck = {
+    componentId: string;
+    componentType: 'component' | 'datastore' | 'system';
+    observedValue?: number;
+    observedUnit?: string;
+    status: 'pass' | 'warn' | 'fail';
+    time?: string;
+    output?: string;
+};
+
 export type HealthBasic = {
     status: HealthStatusValue;
     /**
@@ -387,6 +424,89 @@ export type HealthConsistency = unknown;
 export type HealthDetailed = unknown;
 
 export type StatsSftpgo = unknown;
+
+export type HistoryError = {
+    /**
+     * What went wrong, safe to show (no stack trace, no secret).
+     */
+    detail: string;
+};
+
+/**
+ * One figure per window; `null` where the window holds no observation.
+ */
+export type HistoryWindows = {
+    '1h': number | null;
+    '24h': number | null;
+    '7d': number | null;
+    '30d': number | null;
+};
+
+export type Incident = {
+    /**
+     * The worst status seen during the incident.
+     */
+    status: 'error' | 'timeout' | 'failed';
+    started_at: string;
+    ended_at: string | null;
+    duration_ms: number;
+};
+
+export type LatencySummary = {
+    runs: number;
+    mean_ms: number | null;
+    p50_ms: number | null;
+    p95_ms: number | null;
+    p99_ms: number | null;
+    max_ms: number | null;
+};
+
+export type SourceHistoryReport = {
+    source: string;
+    kind: string;
+    /**
+     * The current status (`unknown` before the first run).
+     */
+    status: 'ok' | 'degraded' | 'error' | 'timeout' | 'failed' | 'unknown';
+    /**
+     * When the current status was measured (UTC); null before the first run.
+     */
+    checked_at: string | null;
+    uptime: HistoryWindows;
+    latency: {
+        '1h': LatencySummary;
+        '24h': LatencySummary;
+        '7d': LatencySummary;
+        '30d': LatencySummary;
+    };
+    /**
+     * The last 90 UTC days, oldest first, today last.
+     */
+    days: Array<{
+        date: string;
+        uptime: number | null;
+    }>;
+    /**
+     * One point per hour of the last 24 hours that had runs, oldest first.
+     */
+    latency_series: Array<{
+        hour: string;
+        runs: number;
+        mean_ms: number;
+        max_ms: number;
+    }>;
+    incidents: Array<Incident>;
+};
+
+export type ResponseTimeBadge = unknown;
+
+export type SourceHistory = unknown;
+
+export type StatusBadge = unknown;
+
+export type StatusPage = unknown;
+
+export type UptimeBadge = unknown;
 
 /**
  * Errors of the probe endpoints (the same shape as the `health` family's).
@@ -752,6 +872,16 @@ export type SystemHealthCheckRequest = {
 };
 
 export type SystemHealthCheck = unknown;
+
+/**
+ * The source's name, as configured.
+ */
+export type BadgeSource = string;
+
+/**
+ * The window the figure covers (default `24h`).
+ */
+export type BadgeWindow = '1h' | '24h' | '7d' | '30d';
 
 /**
  * Present (`?verbose`, `?verbose=true`) to list every check, as Kubernetes does. Only
@@ -1432,3 +1562,270 @@ export type GetMetricsResponses = {
 };
 
 export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];
+
+export type GetSourceHistoryData = {
+    body?: never;
+    path: {
+        /**
+         * The source's name, as configured.
+         */
+        source: string;
+    };
+    query?: never;
+    url: '/v1/sources/{source}/history';
+};
+
+export type GetSourceHistoryErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: HistoryError;
+    /**
+     * No valid credential (and one is required).
+     */
+    401: HistoryError;
+    /**
+     * A valid credential below the role or without the scope.
+     */
+    403: HistoryError;
+    /**
+     * No source of that name is configured.
+     */
+    404: HistoryError;
+    /**
+     * Too many failed authentication attempts; see `Retry-After`.
+     */
+    429: HistoryError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: HistoryError;
+    /**
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     */
+    503: HistoryError;
+};
+
+export type GetSourceHistoryError = GetSourceHistoryErrors[keyof GetSourceHistoryErrors];
+
+export type GetSourceHistoryResponses = {
+    /**
+     * The source's history.
+     */
+    200: SourceHistoryReport;
+};
+
+export type GetSourceHistoryResponse = GetSourceHistoryResponses[keyof GetSourceHistoryResponses];
+
+export type GetStatusPageData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/status';
+};
+
+export type GetStatusPageErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: HistoryError;
+    /**
+     * No valid credential (and one is required).
+     */
+    401: HistoryError;
+    /**
+     * A valid credential below the role or without the scope.
+     */
+    403: HistoryError;
+    /**
+     * Too many failed authentication attempts; see `Retry-After`.
+     */
+    429: HistoryError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: HistoryError;
+    /**
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     */
+    503: HistoryError;
+};
+
+export type GetStatusPageError = GetStatusPageErrors[keyof GetStatusPageErrors];
+
+export type GetStatusPageResponses = {
+    /**
+     * The page.
+     */
+    200: string;
+};
+
+export type GetStatusPageResponse = GetStatusPageResponses[keyof GetStatusPageResponses];
+
+export type GetStatusBadgeData = {
+    body?: never;
+    path: {
+        /**
+         * The source's name, as configured.
+         */
+        source: string;
+    };
+    query?: never;
+    url: '/badges/{source}/status.svg';
+};
+
+export type GetStatusBadgeErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: HistoryError;
+    /**
+     * No valid credential (and one is required).
+     */
+    401: HistoryError;
+    /**
+     * A valid credential below the role or without the scope.
+     */
+    403: HistoryError;
+    /**
+     * No source of that name is configured.
+     */
+    404: HistoryError;
+    /**
+     * Too many failed authentication attempts; see `Retry-After`.
+     */
+    429: HistoryError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: HistoryError;
+};
+
+export type GetStatusBadgeError = GetStatusBadgeErrors[keyof GetStatusBadgeErrors];
+
+export type GetStatusBadgeResponses = {
+    /**
+     * The badge.
+     */
+    200: Blob | File;
+};
+
+export type GetStatusBadgeResponse = GetStatusBadgeResponses[keyof GetStatusBadgeResponses];
+
+export type GetUptimeBadgeData = {
+    body?: never;
+    path: {
+        /**
+         * The source's name, as configured.
+         */
+        source: string;
+    };
+    query?: {
+        /**
+         * The window the figure covers (default `24h`).
+         */
+        window?: '1h' | '24h' | '7d' | '30d';
+    };
+    url: '/badges/{source}/uptime.svg';
+};
+
+export type GetUptimeBadgeErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: HistoryError;
+    /**
+     * No valid credential (and one is required).
+     */
+    401: HistoryError;
+    /**
+     * A valid credential below the role or without the scope.
+     */
+    403: HistoryError;
+    /**
+     * No source of that name is configured.
+     */
+    404: HistoryError;
+    /**
+     * Too many failed authentication attempts; see `Retry-After`.
+     */
+    429: HistoryError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: HistoryError;
+    /**
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     */
+    503: HistoryError;
+};
+
+export type GetUptimeBadgeError = GetUptimeBadgeErrors[keyof GetUptimeBadgeErrors];
+
+export type GetUptimeBadgeResponses = {
+    /**
+     * The badge.
+     */
+    200: Blob | File;
+};
+
+export type GetUptimeBadgeResponse = GetUptimeBadgeResponses[keyof GetUptimeBadgeResponses];
+
+export type GetResponseTimeBadgeData = {
+    body?: never;
+    path: {
+        /**
+         * The source's name, as configured.
+         */
+        source: string;
+    };
+    query?: {
+        /**
+         * The window the figure covers (default `24h`).
+         */
+        window?: '1h' | '24h' | '7d' | '30d';
+    };
+    url: '/badges/{source}/response-time.svg';
+};
+
+export type GetResponseTimeBadgeErrors = {
+    /**
+     * The request does not match this contract (e.g. an unknown query parameter).
+     */
+    400: HistoryError;
+    /**
+     * No valid credential (and one is required).
+     */
+    401: HistoryError;
+    /**
+     * A valid credential below the role or without the scope.
+     */
+    403: HistoryError;
+    /**
+     * No source of that name is configured.
+     */
+    404: HistoryError;
+    /**
+     * Too many failed authentication attempts; see `Retry-After`.
+     */
+    429: HistoryError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: HistoryError;
+    /**
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     */
+    503: HistoryError;
+};
+
+export type GetResponseTimeBadgeError = GetResponseTimeBadgeErrors[keyof GetResponseTimeBadgeErrors];
+
+export type GetResponseTimeBadgeResponses = {
+    /**
+     * The badge.
+     */
+    200: Blob | File;
+};
+
+export type GetResponseTimeBadgeResponse = GetResponseTimeBadgeResponses[keyof GetResponseTimeBadgeResponses];

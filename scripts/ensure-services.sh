@@ -28,3 +28,9 @@ ensure mariadb 3306 start-stop-daemon --start --oknodo --background --exec /usr/
 ensure redis 6379 redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 ensure rabbitmq 5672 rabbitmq-server -detached
 ensure nats 4222 start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+
+# Browser tests (the status page, Swagger UI) drive Debian's Chromium through playwright-core.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium" >&2
+fi

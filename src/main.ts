@@ -11,6 +11,8 @@ import { ConfigError, loadConfig } from './config/load.ts';
 import { configSecrets } from './config/secrets.ts';
 import type { VigilConfig } from './config/types.ts';
 import { createHealthEngine } from './engine/engine.ts';
+import { createHistoryService, type HistoryService } from './history/service.ts';
+import { createAlertService, type AlertService } from './alerts/service.ts';
 import type { HealthEngine } from './engine/types.ts';
 import { createIdentityService, FIRST_ADMIN_HINT } from './identity/index.ts';
 import type { IdentityService } from './identity/types.ts';
@@ -50,11 +52,13 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     logger.warn({ source: definition.name, kind: definition.kind, reason }, 'source cannot be checked as configured; it is reported as failed');
   }
 
-  const opened: { store?: Store; engine?: HealthEngine; identity?: IdentityService } = {};
+  const opened: { store?: Store; engine?: HealthEngine; identity?: IdentityService; history?: HistoryService; alerts?: AlertService } = {};
   const secrets = configSecrets(config);
   const closeAll = async () => {
     const failed = (what: string) => (error: unknown) => logger.error({ error: safeErrorMessage(error, secrets) }, `${what} failed`);
     await opened.engine?.stop().catch(failed('engine stop'));
+    await opened.history?.close().catch(failed('history close'));
+    await opened.alerts?.close().catch(failed('alerts close'));
     await opened.identity?.close().catch(failed('identity close'));
     await opened.store?.close().catch(failed('store close'));
   };
@@ -63,7 +67,17 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
   let server: Server;
   try {
     const store = (opened.store = await createStore(config.store, logger));
-    const engine = (opened.engine = createHealthEngine({ sources: config.sources, invalidSources: config.invalidSources, logger }));
+    const history = (opened.history = createHistoryService({ store, logger, settings: config.history }));
+    const alerts = (opened.alerts = createAlertService({ store, logger, config: config.alerts }));
+    const engine = (opened.engine = createHealthEngine({
+      sources: config.sources,
+      invalidSources: config.invalidSources,
+      logger,
+      onResult: (result) => {
+        history.record(result);
+        alerts.onResult(result);
+      },
+    }));
     const identity = (opened.identity = createIdentityService({
       store,
       auth: config.auth,
@@ -77,6 +91,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       engine,
       identity,
       store,
+      history,
       logger,
       build,
       startedAt: new Date(),

@@ -7,7 +7,8 @@ import { configSchema } from './schema.ts';
 import { configIssues, issueSentence, type ConfigIssue } from './schema/issues.ts';
 import { parseSource } from './schema/sources.ts';
 import type { SecretContext } from './secret-ref.ts';
-import type { VigilConfig } from './types.ts';
+import type { AlertsConfig } from '../alerts/types.ts';
+import type { StatusPageConfig, VigilConfig } from './types.ts';
 
 export { LOG_LEVELS, SOURCE_DEFAULTS } from './schema.ts';
 
@@ -50,6 +51,39 @@ function topLevel(raw: Raw): Raw {
   );
 }
 
+/** Names the schema cannot check alone: sources and notifiers that sections refer to. */
+function crossReferences(
+  data: { readonly status_page: StatusPageConfig; readonly alerts: AlertsConfig },
+  sourceNames: readonly string[],
+  label: (dotted: string) => string,
+): string[] {
+  const problems: ConfigIssue[] = [];
+  const known = new Set(sourceNames);
+  const notifiers = data.alerts.notifiers.map((n) => n.name);
+  const refuse = (path: PropertyKey[], message: string) => problems.push({ path, message, form: 'must' });
+  if (new Set(notifiers).size !== notifiers.length) refuse(['alerts', 'notifiers'], 'notifiers with unique names');
+  data.status_page.groups.forEach((group, i) =>
+    group.sources.forEach((entry, j) => {
+      if (!known.has(entry.source)) refuse(['status_page', 'groups', i, 'sources', j], `the name of a configured source ("${entry.source}" is not one)`);
+    }),
+  );
+  data.alerts.rules.forEach((rule, i) => {
+    for (const source of rule.sources) {
+      if (source !== '*' && !known.has(source)) refuse(['alerts', 'rules', i, 'sources'], `a list of source names (or "*") ("${source}" is not one)`);
+    }
+    if (rule.notify.length === 0) refuse(['alerts', 'rules', i, 'notify'], 'a list of notifier names from alerts.notifiers');
+    for (const name of rule.notify) {
+      if (!notifiers.includes(name)) refuse(['alerts', 'rules', i, 'notify'], `a list of notifier names from alerts.notifiers ("${name}" is not one)`);
+    }
+  });
+  data.alerts.maintenance.forEach((window, i) => {
+    for (const source of window.sources) {
+      if (!known.has(source)) refuse(['alerts', 'maintenance', i, 'sources'], `a list of source names ("${source}" is not one)`);
+    }
+  });
+  return problems.map((p) => issueSentence(p, label));
+}
+
 export interface BuildInput {
   readonly raw: Raw;
   readonly origins: ReadonlyMap<string, string>;
@@ -79,6 +113,7 @@ export function buildConfig(input: BuildInput): VigilConfig {
       if (problems.length === 0) sources.push(definition);
       else invalidSources.push({ definition, reason: problems.map((p) => issueSentence(p, sourceLabel)).join('; ') });
     });
+    sentences.push(...crossReferences(parsed.data, [...sources, ...invalidSources.map((s) => s.definition)].map((s) => s.name), label));
     const redisSource = parsed.data.auth.session.redisSource;
     if (redisSource !== undefined) {
       const target = [...sources, ...invalidSources.map((s) => s.definition)].find((s) => s.name === redisSource);
@@ -93,6 +128,6 @@ export function buildConfig(input: BuildInput): VigilConfig {
     }
   }
   if (!parsed.success || sentences.length > 0) throw new ConfigError(sentences, where);
-  const { server, store, auth, log, families } = parsed.data;
-  return { server, store, auth, sources, invalidSources, families: families ?? {}, log };
+  const { server, store, auth, log, families, history, status_page: statusPage, alerts } = parsed.data;
+  return { server, store, auth, sources, invalidSources, families: families ?? {}, history, statusPage, alerts, log };
 }

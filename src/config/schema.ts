@@ -6,7 +6,9 @@
 // Adding a setting: see "Adding a setting" in docs/ARCHITECTURE.md.
 import { z } from 'zod';
 import type { SecretContext } from './secret-ref.ts';
+import { alertsSection } from './schema/alerts.ts';
 import { authSection } from './schema/auth.ts';
+import { historySection, statusPageSection } from './schema/history.ts';
 import { section } from './schema/fields.ts';
 import { logSection } from './schema/log.ts';
 import { sourceDocumentList, sourceList } from './schema/sources.ts';
@@ -41,6 +43,9 @@ function rootSchema<S extends z.ZodType, F extends z.ZodType>(secrets: SecretCon
     log: logSection.prefault({}),
     sources: sources.optional(),
     families: families.optional(),
+    history: historySection.prefault({}),
+    status_page: statusPageSection.prefault({}),
+    alerts: alertsSection(secrets).prefault({}),
   });
 }
 

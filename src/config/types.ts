@@ -3,6 +3,7 @@
 // (schema.ts, whose sections map their keys onto these types), defaults merged once, secrets
 // resolved from the environment or a file. Durations are milliseconds here (the YAML accepts
 // "10s", "500ms"). The input side is `VigilConfigInput` / `ServerConfigInput` / ... in schema/.
+import type { AlertsConfig } from '../alerts/types.ts';
 import type { SourceDefinition } from '../checks/types.ts';
 
 export interface ServerConfig {
@@ -64,7 +65,31 @@ export interface VigilConfig {
    */
   readonly invalidSources: readonly { readonly definition: SourceDefinition; readonly reason: string }[];
   readonly families: FamiliesConfig;
+  readonly history: HistoryConfig;
+  readonly statusPage: StatusPageConfig;
+  /** `alerts`: notifiers, which sources alert whom after which thresholds, maintenance windows. */
+  readonly alerts: AlertsConfig;
   readonly log: LogConfig;
+}
+
+/** `history`: what Vigil keeps of each source's runs in its store. */
+export interface HistoryConfig {
+  /** Run buckets older than this are deleted (status changes are kept at least 90 days). */
+  readonly retentionMs: number;
+  /** Results are written to the store in one batch this often. */
+  readonly flushIntervalMs: number;
+  /** Longest a request waits on the store for history before it answers 503. */
+  readonly readTimeoutMs: number;
+}
+
+/** `status_page`: the page at /status and the badges. */
+export interface StatusPageConfig {
+  readonly title: string;
+  /** false: the page and badges need a credential (viewer, or an API key with history:read). */
+  readonly public: boolean;
+  readonly refreshMs: number;
+  /** Empty: one group, "Services", with every source under its own name. */
+  readonly groups: readonly { readonly name: string; readonly sources: readonly { readonly source: string; readonly displayName: string }[] }[];
 }
 
 export interface LogConfig {

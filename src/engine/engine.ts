@@ -19,6 +19,12 @@ export interface HealthEngineInput {
   readonly historySize?: number;
   /** Clock for result timestamps (tests move time); latency uses the monotonic clock. */
   readonly now?: () => number;
+  /**
+   * Called with every result of a run made by this process (not with `failed` results of
+   * sources that cannot run, nor with results learnt from elsewhere): the history recorder.
+   * Must not throw or block.
+   */
+  readonly onResult?: (result: CheckResult) => void;
 }
 
 interface Slot {
@@ -135,7 +141,10 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
       }))
       .then((result) => {
         // A run cut short by stop() says nothing about the dependency.
-        if (!stopping.signal.aborted) record(slot, result);
+        if (!stopping.signal.aborted) {
+          record(slot, result);
+          input.onResult?.(result);
+        }
         return result;
       })
       .finally(() => {

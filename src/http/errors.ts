@@ -2,7 +2,7 @@
 // The family of an operation is its first tag in openapi/ (system, health, admin, auth,
 // status, sources, probes); requests that match no operation use the `health` shape.
 
-export const API_FAMILIES = ['system', 'health', 'admin', 'auth', 'status', 'sources', 'probes'] as const;
+export const API_FAMILIES = ['system', 'health', 'admin', 'auth', 'status', 'sources', 'probes', 'history'] as const;
 export type ApiFamily = (typeof API_FAMILIES)[number];
 
 /** A failure before or inside a handler, independent of any family's wire shape. */
@@ -95,6 +95,7 @@ export function renderError(family: ApiFamily, problem: Problem): Record<string,
       return { path: '$', error: message, code: HASURA_CODES[problem.code] };
     case 'admin':
     case 'auth':
+    case 'history':
       return { detail: message };
     // The probes (/livez, /readyz, /metrics) answer text; their rare errors use health's shape.
     case 'health':

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { VigilConfig } from '../config/types.ts';
 import type { HealthEngine } from '../engine/types.ts';
+import type { HistoryService } from '../history/service.ts';
 import type { IdentityService } from '../identity/types.ts';
 import type { Store } from '../store/types.ts';
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly engine: HealthEngine;
   readonly identity: IdentityService;
   readonly store: Store;
+  /** Each source's stored history (status page, badges, the history operation). */
+  readonly history: HistoryService;
   readonly logger: Logger;
   readonly build: BuildInfo;
   /** When this process started (for uptime and started_at). */

@@ -4,6 +4,8 @@ import type { RequestHandler } from 'express';
 import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
 import { renderAdminHealth, renderPublicHealth, type AdminHealthInput, type ComponentState } from '../render/admin.ts';
 import { computeSourceHash } from '../source-hash.ts';
+import { renderHealthJson } from '../render/health-json.ts';
+import { sendHealthJson, wantsHealthJson } from '../http/health-json.ts';
 import { parseFamilySources, type FamilySources } from './family-config.ts';
 
 /** `families.admin` keys -> the source kinds that can stand for each component. */
@@ -49,8 +51,14 @@ export function createAdminHandlers(options: AdminHandlersOptions = {}): FamilyH
       startedAt: deps.startedAt,
     });
 
-    const getPublicHealth: RequestHandler = (_req, res) => {
+    const getPublicHealth: RequestHandler = (req, res) => {
       const report = renderPublicHealth(input());
+      if (wantsHealthJson(req)) {
+        const status = report.body.status === 'healthy' ? 'pass' : report.body.status === 'degraded' ? 'warn' : 'fail';
+        const reported = [sources.database, sources.cache].flatMap((name) => (name === undefined ? [] : (deps.engine.source(name) ?? [])));
+        const body = renderHealthJson({ status, build: deps.build, description: 'Vigil: database and cache (families.admin)', sources: reported, withOutput: false });
+        return sendHealthJson(res, report.status, body);
+      }
       res.status(report.status).json(report.body);
     };
     const getAdminHealth: RequestHandler = (_req, res) => {

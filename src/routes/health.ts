@@ -19,6 +19,8 @@ import {
   type Unavailable,
 } from '../render/health.ts';
 import type { MigrationStatus, Store } from '../store/types.ts';
+import { renderHealthJson } from '../render/health-json.ts';
+import { sendHealthJson, wantsHealthJson } from '../http/health-json.ts';
 
 /** How long a migration status is reused: migrations only change when Vigil starts. */
 const SCHEMA_TTL_MS = 5_000;
@@ -92,13 +94,28 @@ export const healthHandlers: FamilyHandlersFactory = (deps) => {
       deps.logger.error({ reason: safeErrorMessage(error, secrets) }, 'health: cannot read the migration status of the store'),
   });
   const startedAtMs = deps.startedAt.getTime();
+  const healthJsonOf = (status: 'ok' | 'degraded', withOutput: boolean) =>
+    renderHealthJson({
+      status: status === 'ok' ? 'pass' : 'warn',
+      build: deps.build,
+      description: 'Vigil: the services of families.health',
+      sources: config.services.flatMap((name) => deps.engine.source(name) ?? []),
+      withOutput,
+    });
 
   return {
-    getHealth(_req, res) {
-      res.json(renderHealthBasic({ config, lookup: snapshot(deps.engine), build: deps.build, startedAtMs, nowMs: deps.now() }));
+    getHealth(req, res) {
+      const body = renderHealthBasic({ config, lookup: snapshot(deps.engine), build: deps.build, startedAtMs, nowMs: deps.now() });
+      if (wantsHealthJson(req)) return sendHealthJson(res, 200, healthJsonOf(body.status, false));
+      res.json(body);
     },
 
-    async getHealthDetailed(_req, res) {
+    async getHealthDetailed(req, res) {
+      if (wantsHealthJson(req)) {
+        const lookup = snapshot(deps.engine);
+        const overall = renderHealthBasic({ config, lookup, build: deps.build, startedAtMs, nowMs: deps.now() }).status;
+        return sendHealthJson(res, 200, healthJsonOf(overall, true));
+      }
       const status = await migrations();
       res.json(renderHealthDetailed({ config, lookup: snapshot(deps.engine), build: deps.build, migrations: status }));
     },

@@ -4,6 +4,7 @@
 //
 // Family owners: add exactly one import line and one array entry for your family, e.g.
 //   import { healthHandlers } from './health.ts';
+import { historyHandlers } from './history.ts';
 //   ... healthHandlers,
 import type { FamilyHandlersFactory } from '../http/types.ts';
 import { adminHandlers } from './admin.ts';
@@ -22,4 +23,5 @@ export const familyHandlerFactories: readonly FamilyHandlersFactory[] = [
   systemHandlers,
   adminHandlers,
   authHandlers,
+  historyHandlers,
 ];

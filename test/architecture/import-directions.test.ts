@@ -17,6 +17,8 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   store: ['checks', 'engine', 'render', 'routes', 'http', 'identity', 'cli'],
   identity: ['render', 'routes', 'http', 'cli'],
   config: ['engine', 'render', 'routes', 'http', 'store', 'identity', 'cli'],
+  history: ['engine', 'render', 'routes', 'http', 'identity', 'cli'],
+  alerts: ['engine', 'render', 'routes', 'http', 'identity', 'cli', 'history'],
 };
 
 /**

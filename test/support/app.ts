@@ -27,6 +27,7 @@ import type { SourceDefinition } from '../../src/checks/types.ts';
 import { buildConfig, SOURCE_DEFAULTS } from '../../src/config/build.ts';
 import type { AuthConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
+import { createHistoryService, type HistoryService } from '../../src/history/service.ts';
 import type { HealthEngine } from '../../src/engine/types.ts';
 import type { AppDeps, BuildInfo, FamilyHandlersFactory } from '../../src/http/types.ts';
 import { createIdentityService } from '../../src/identity/index.ts';
@@ -52,6 +53,9 @@ export interface TestConfigInput {
   readonly sources?: readonly TestSource[];
   readonly invalidSources?: VigilConfig['invalidSources'];
   readonly families?: VigilConfig['families'];
+  readonly history?: Partial<VigilConfig['history']>;
+  readonly statusPage?: Partial<VigilConfig['statusPage']>;
+  readonly alerts?: Partial<VigilConfig['alerts']>;
   readonly log?: Partial<VigilConfig['log']>;
 }
 
@@ -94,6 +98,9 @@ export function testConfig(input: TestConfigInput = {}): VigilConfig {
     sources: (input.sources ?? []).map(testSource),
     invalidSources: input.invalidSources ?? [],
     families: input.families ?? {},
+    history: { ...base.history, ...input.history },
+    statusPage: { ...base.statusPage, ...input.statusPage },
+    alerts: { ...base.alerts, ...input.alerts },
     log: { ...base.log, ...input.log },
   };
 }
@@ -128,6 +135,8 @@ export interface TestAppInput {
   readonly engine?: HealthEngine;
   readonly identity?: IdentityService;
   readonly store?: Store;
+  /** Defaults to one over the store, fed by the engine made here. */
+  readonly history?: HistoryService;
   /** Handler factories; defaults to every family's (src/routes/index.ts). */
   readonly factories?: readonly FamilyHandlersFactory[];
   /** Another OpenAPI file (platform tests use fixtures). */
@@ -171,9 +180,18 @@ export async function startTestApp(input: TestAppInput = {}): Promise<TestApp> {
       createIdentityService({ store, auth: config.auth, sources: config.sources, logger, now, announceBootstrap: false });
     if (!input.identity) cleanups.push(() => identity.close());
 
+    const history = input.history ?? createHistoryService({ store, logger, settings: config.history, now });
+    if (!input.history) cleanups.push(() => history.close());
+
     let engine = input.engine;
     if (!engine) {
-      const created = createHealthEngine({ sources: config.sources, invalidSources: config.invalidSources, logger, now });
+      const created = createHealthEngine({
+        sources: config.sources,
+        invalidSources: config.invalidSources,
+        logger,
+        now,
+        onResult: history.record,
+      });
       cleanups.push(() => created.stop());
       created.start();
       if (input.waitForSources ?? true) await created.ready();
@@ -185,6 +203,7 @@ export async function startTestApp(input: TestAppInput = {}): Promise<TestApp> {
       engine,
       identity,
       store,
+      history,
       logger,
       build: input.build ?? readBuildInfo(),
       startedAt: input.startedAt ?? new Date(now()),
