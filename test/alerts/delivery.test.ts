@@ -189,3 +189,35 @@ describe('retries and restarts', () => {
     await store.close();
   }, 90_000);
 });
+
+describe('two replicas on one PostgreSQL store', () => {
+  let fixture: BackendFixture;
+
+  beforeAll(async () => {
+    fixture = await freshBackend('postgres');
+  });
+  afterAll(() => fixture?.cleanup());
+
+  it('both see the same results; each alert is queued and sent exactly once', async () => {
+    const path = `/replicas-${randomBytes(4).toString('hex')}`;
+    const base = receiver.url.replace(/\/$/, '');
+    receiver.answer({ status: 200 });
+    const cfg = config(
+      [{ name: 'hook', kind: 'webhook', url: `${base}${path}`, secret: undefined, headers: {} }],
+      [{ sources: ['*'], notify: ['hook'], failureThreshold: 2, successThreshold: 1 }],
+    );
+    const stores = [await createStore(fixture.config, silentLogger), await createStore(fixture.config, silentLogger)];
+    const services = stores.map((store) => createAlertService({ store, logger: silentLogger, config: cfg, deliveryIntervalMs: 30 }));
+    // The same results reach both (as after a failover, when both saw the source), at once.
+    const results = (['error', 'error', 'error', 'ok', 'error', 'error'] as const).map((s) => result('shared', s));
+    for (const r of results) for (const service of services) service.onResult(r);
+    await Promise.all(services.map((s) => s.settle()));
+    await until('two incidents, each triggered and resolved once, then triggered again', () => posts(path).length >= 3);
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(services.map((s) => s.deliverNow()));
+    const events = posts(path).map((p) => JSON.parse(p.body) as { event: string; incident: string });
+    expect(events.map((e) => `${e.event} ${e.incident}`)).toEqual(['triggered shared#1', 'resolved shared#1', 'triggered shared#2']);
+    for (const service of services) await service.close();
+    for (const store of stores) await store.close();
+  }, 90_000);
+});
