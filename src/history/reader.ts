@@ -28,6 +28,33 @@ function ints(value: unknown): number[] {
   return String(value).replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
 }
 
+/** A row of vigil_history_buckets as the drivers hand it back. */
+export interface BucketDbRow extends Record<string, unknown> {
+  readonly source: string;
+  readonly width: string;
+  readonly bucket_start: unknown;
+  readonly runs: number;
+  readonly up_runs: number;
+  readonly latency_sum_ms: number;
+  readonly latency_max_ms: number;
+  readonly histogram: unknown;
+}
+
+export const BUCKET_COLUMNS = 'source, width, bucket_start, runs, up_runs, latency_sum_ms, latency_max_ms, histogram';
+
+export function bucketOfRow(row: BucketDbRow): StoredBucket {
+  return {
+    source: row.source,
+    width: row.width === 'day' ? 'day' : 'hour',
+    bucketStart: ms(row.bucket_start),
+    runs: Number(row.runs),
+    upRuns: Number(row.up_runs),
+    latencySumMs: Number(row.latency_sum_ms),
+    latencyMaxMs: Number(row.latency_max_ms),
+    histogram: ints(row.histogram),
+  };
+}
+
 /** The stored history of each of `sources` (absent sources get an empty history). */
 export async function readHistories(store: Store, sources: readonly string[], nowMs: number): Promise<Map<string, StoredHistory>> {
   const from = new Date(nowMs - SPAN_DAYS * DAY_MS).toISOString();
@@ -38,17 +65,8 @@ export async function readHistories(store: Store, sources: readonly string[], no
        ORDER BY source, started_at`,
       [sources, from],
     ),
-    store.query<{
-      source: string;
-      width: string;
-      bucket_start: unknown;
-      runs: number;
-      up_runs: number;
-      latency_sum_ms: number;
-      latency_max_ms: number;
-      histogram: unknown;
-    }>(
-      `SELECT source, width, bucket_start, runs, up_runs, latency_sum_ms, latency_max_ms, histogram FROM vigil_history_buckets
+    store.query<BucketDbRow>(
+      `SELECT ${BUCKET_COLUMNS} FROM vigil_history_buckets
        WHERE source = ANY($1::text[]) AND bucket_start > $2::timestamptz ORDER BY source, bucket_start`,
       [sources, from],
     ),
@@ -61,17 +79,6 @@ export async function readHistories(store: Store, sources: readonly string[], no
       endedAt: row.ended_at === null || row.ended_at === undefined ? null : ms(row.ended_at),
     });
   }
-  for (const row of bucketRows) {
-    result.get(row.source)?.buckets.push({
-      source: row.source,
-      width: row.width === 'day' ? 'day' : 'hour',
-      bucketStart: ms(row.bucket_start),
-      runs: Number(row.runs),
-      upRuns: Number(row.up_runs),
-      latencySumMs: Number(row.latency_sum_ms),
-      latencyMaxMs: Number(row.latency_max_ms),
-      histogram: ints(row.histogram),
-    });
-  }
+  for (const row of bucketRows) result.get(row.source)?.buckets.push(bucketOfRow(row));
   return result;
 }
