@@ -32,15 +32,17 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function countFiles(path: string, pattern: RegExp, matchHidden: boolean): Promise<number> {
-  let count = 0;
+/** Names of the files directly in `path` matching `pattern`, except `exclude` (the manifest). */
+async function listFiles(path: string, pattern: RegExp, matchHidden: boolean, exclude: string | undefined): Promise<string[]> {
+  const names: string[] = [];
   for (const entry of await readdir(path, { withFileTypes: true })) {
     if (!pattern.test(entry.name) || (entry.name.startsWith('.') && !matchHidden)) continue;
+    if (exclude !== undefined && join(path, entry.name) === exclude) continue;
     // A symlink counts when it points at a file, as `ls` users would expect.
     const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(path, entry.name)).then((s) => s.isFile(), () => false)));
-    if (isFile) count += 1;
+    if (isFile) names.push(entry.name);
   }
-  return count;
+  return names.sort();
 }
 
 async function sha256(path: string, signal: AbortSignal): Promise<string | undefined> {
@@ -54,8 +56,23 @@ async function sha256(path: string, signal: AbortSignal): Promise<string | undef
   return hash.digest('hex');
 }
 
-/** Paths in the manifest are relative to the checked directory; undefined when it cannot be read. */
-async function verifyManifest(root: string, manifestPath: string, signal: AbortSignal): Promise<Integrity | undefined> {
+/** What a manifest check found, beyond the figures reported in `integrity`. */
+interface ManifestCheck {
+  readonly integrity: Integrity;
+  /** Counted files the manifest does not list. */
+  readonly unlisted: readonly string[];
+  /** Listed files that are not there (or cannot be read). */
+  readonly missing: readonly string[];
+}
+
+/**
+ * Checks the counted files (`present`, names directly in `root`) against a sha256sum manifest
+ * whose paths are relative to `root`. 001's `scripts_integrity`: `total` is the number of files
+ * present (so it equals `scripts_count`), `matched` those the manifest lists with the same
+ * hash; an unlisted file is unmatched. `ok` also needs every listed file to be there and
+ * intact, counted or not. Undefined when the manifest cannot be read.
+ */
+async function verifyManifest(root: string, present: readonly string[], manifestPath: string, signal: AbortSignal): Promise<ManifestCheck | undefined> {
   let text: string;
   try {
     text = await readFile(manifestPath, { encoding: 'utf8', signal });
@@ -63,18 +80,35 @@ async function verifyManifest(root: string, manifestPath: string, signal: AbortS
     if (signal.aborted) throw error;
     return undefined;
   }
-  let matched = 0;
-  let total = 0;
+  const presentPaths = new Set(present.map((name) => join(root, name)));
+  const matchedPaths = new Set<string>();
+  const listedPaths = new Set<string>();
+  const missing: string[] = [];
+  let broken = 0;
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '' || line.startsWith('#')) continue;
-    total += 1;
     // sha256sum writes "<hash>  <path>" (text mode) or "<hash> *<path>" (binary mode).
     const entry = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
-    if (!entry?.[1] || !entry[2]) continue;
-    const actual = await sha256(resolve(root, entry[2]), signal);
-    if (actual === entry[1].toLowerCase()) matched += 1;
+    if (!entry?.[1] || !entry[2]) {
+      broken += 1;
+      continue;
+    }
+    const path = resolve(root, entry[2]);
+    listedPaths.add(path);
+    const actual = await sha256(path, signal);
+    if (actual === undefined) missing.push(entry[2]);
+    else if (actual === entry[1].toLowerCase()) matchedPaths.add(path);
+    else broken += 1;
   }
-  return { matched, total, ok: matched === total };
+  const matched = [...presentPaths].filter((path) => matchedPaths.has(path)).length;
+  const unlisted = present.filter((name) => !listedPaths.has(join(root, name)));
+  const total = present.length;
+  return { integrity: { matched, total, ok: matched === total && missing.length === 0 && broken === 0 }, unlisted, missing };
+}
+
+/** Names for a message: the first few, then how many more. */
+function listed(names: readonly string[], shown = 5): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 async function onPath(name: string): Promise<boolean> {
@@ -116,14 +150,15 @@ export function createFilesystemCheck(def: SourceDefinition): Check {
         throw new CheckFailure(`filesystem: directory ${root} does not exist`, details);
       }
 
-      const filesCount = await countFiles(root, pattern, patternText.startsWith('.'));
+      const files = await listFiles(root, pattern, patternText.startsWith('.'), manifest);
       const entriesFound = Object.fromEntries(await Promise.all(entries.map(async (name) => [name, await exists(join(root, name))] as const)));
       signal.throwIfAborted();
-      const integrity = manifest === undefined ? undefined : await verifyManifest(root, manifest, signal);
+      const checked = manifest === undefined ? undefined : await verifyManifest(root, files, manifest, signal);
+      const integrity = checked?.integrity;
       const details = {
         path: root,
         directory_exists: true,
-        files_count: filesCount,
+        files_count: files.length,
         entries: entriesFound,
         integrity: manifest === undefined ? null : (integrity ?? { matched: 0, total: 0, ok: false }),
         executables: executablesFound,
@@ -133,7 +168,12 @@ export function createFilesystemCheck(def: SourceDefinition): Check {
       const missingEntries = entries.filter((name) => !entriesFound[name]);
       if (missingEntries.length > 0) problems.push(`missing ${missingEntries.join(', ')}`);
       if (manifest !== undefined && !integrity) problems.push(`manifest ${manifest} cannot be read`);
-      else if (integrity && !integrity.ok) problems.push(`${integrity.matched}/${integrity.total} files match the manifest`);
+      else if (checked && !checked.integrity.ok) {
+        const why = [`${checked.integrity.matched}/${checked.integrity.total} files match the manifest`];
+        if (checked.unlisted.length > 0) why.push(`not in the manifest: ${listed(checked.unlisted)}`);
+        if (checked.missing.length > 0) why.push(`listed but missing: ${listed(checked.missing)}`);
+        problems.push(why.join('; '));
+      }
       if (missingExecutables.length > 0) problems.push(`not on PATH: ${missingExecutables.join(', ')}`);
       if (problems.length > 0) return { status: 'degraded', message: `filesystem: ${root}: ${problems.join('; ')}`, details };
       return { details };

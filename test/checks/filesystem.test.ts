@@ -70,8 +70,35 @@ describe('the filesystem check', () => {
     expect(tampered.details?.integrity).toEqual({ matched: 2, total: 3, ok: false });
     expect(tampered.error).toBe(`filesystem: ${root}: 2/3 files match the manifest`);
 
+    // README.md is listed but gone: two files are present, one matches, and a listed file is missing.
     await rm(join(root, 'README.md'));
-    expect((await run()).details?.integrity).toEqual({ matched: 1, total: 3, ok: false });
+    const removed = await run();
+    expect(removed.details?.integrity).toEqual({ matched: 1, total: 2, ok: false });
+    expect(removed.error).toBe(`filesystem: ${root}: 1/2 files match the manifest; listed but missing: README.md`);
+  });
+
+  it('counts the scripts present in the integrity total: an unlisted script is unmatched', async () => {
+    const { stdout } = await promisify(execFile)('sha256sum', ['asr.py', 'ocr.py'], { cwd: root });
+    await writeFile(join(root, 'SHA256SUMS'), stdout);
+    const { run } = fsSource({ path: root, pattern: '*.py', manifest: 'SHA256SUMS' });
+    const listed = await run();
+    expect(listed.status).toBe('ok');
+    expect(listed.details).toMatchObject({ files_count: 2, integrity: { matched: 2, total: 2, ok: true } });
+
+    // 001's example: total = scripts_count, and every unlisted script counts against matched.
+    await writeFile(join(root, 'face.py'), 'print("face")\n');
+    const unlisted = await run();
+    expect(unlisted.status).toBe('degraded');
+    expect(unlisted.details).toMatchObject({ files_count: 3, integrity: { matched: 2, total: 3, ok: false } });
+    expect(unlisted.error).toBe(`filesystem: ${root}: 2/3 files match the manifest; not in the manifest: face.py`);
+  });
+
+  it('does not count the manifest itself as a script', async () => {
+    const { stdout } = await promisify(execFile)('sha256sum', ['asr.py', 'ocr.py', 'README.md'], { cwd: root });
+    await writeFile(join(root, 'SHA256SUMS'), stdout);
+    const result = await fsSource({ path: root, manifest: 'SHA256SUMS' }).run();
+    expect(result.status).toBe('ok');
+    expect(result.details).toMatchObject({ files_count: 3, integrity: { matched: 3, total: 3, ok: true } });
   });
 
   it('degrades when the manifest cannot be read', async () => {
