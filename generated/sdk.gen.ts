@@ -169,7 +169,10 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
  * `null` when none is configured or its last run failed.
  * - `pipeline`: the `filesystem` sources `pipeline.scripts` (its `pattern`, e.g. `*.py`,
  * counts the processor scripts; its `entries` are the processors; its `manifest` gives
- * `scripts_integrity` (SHA-256 per file); its `executables` include `ffmpeg`) and
+ * `scripts_integrity`: `total` is the number of scripts present (= `scripts_count`, the
+ * manifest file itself not counted), `matched` those the manifest lists with the same
+ * SHA-256, so an unlisted script is unmatched; `ok` is true when every script matches and
+ * every listed file is there intact; its `executables` include `ffmpeg`) and
  * `pipeline.models`. `*_ready` is true when the source's last run found the directory
  * (a failed manifest or a missing processor degrades the source but leaves the directory
  * ready). Counts and integrity are `null` when the last run measured nothing;
@@ -285,13 +288,18 @@ export const getHealthConsistency = <ThrowOnError extends boolean = false>(optio
  * Read from the last run of the `http` source named by `families.health.sftpgo`, which
  * probes SFTPGo's `/healthz` (plain `ok`) or `/api/v2/status` (JSON `ServicesStatus`).
  * - `status`: `ok` when the last probe succeeded (and, when SFTPGo reported its data
- * provider, that provider is active); `degraded` when the probe was degraded or the data
- * provider is inactive; `error` when SFTPGo did not answer, answered an error status or
- * timed out.
+ * provider, that provider is active); `degraded` when SFTPGo answered but is not
+ * healthy: its data provider is inactive, the source's own condition failed on SFTPGo's
+ * status body (e.g. `json_path: $.data_provider.is_active`, `equals: true`), SFTPGo
+ * answered an error status with its status body, or `/healthz` answered 503 (what SFTPGo
+ * does while its data provider is unreachable); `error` only when SFTPGo did not answer
+ * (refused, timed out) or answered neither its status body nor `/healthz`'s 503 (e.g. a
+ * proxy's 502).
  * - `services`: for `/api/v2/status`, `is_active` of every service SFTPGo reports (`ssh`,
  * `ftp`, `webdav`, `defender`, `mfa`, ...); `data_provider`: whether its data provider is
- * active. Both are `null` when SFTPGo's answer had no such JSON (e.g. `/healthz`) or the
- * probe failed. Bindings, drivers, host keys and SFTPGo's own error text are withheld:
+ * active. Both are filled whenever SFTPGo's last answer carried its status body, the
+ * source failed or not, and `null` when it had no such JSON (e.g. `/healthz`) or SFTPGo
+ * did not answer. Bindings, drivers, host keys and SFTPGo's own error text are withheld:
  * this output is public.
  * - `latency_ms`: the last probe's duration; `checked_at`: when it finished.
  *

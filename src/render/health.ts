@@ -219,16 +219,25 @@ function sftpgoServices(json: unknown): { services: Record<string, SftpgoActive>
   return { services: found.length > 0 ? Object.fromEntries(found) : null, dataProvider: active(json.data_provider) ?? null };
 }
 
+/** SFTPGo's /healthz answers 503 while its data provider is unreachable: up, but degraded. */
+const SFTPGO_UNHEALTHY = 503;
+
+/**
+ * What SFTPGo said, whatever the source made of it: an SFTPGo that answered is up, so its
+ * status body (kept in the details even when the source's condition failed) is reported and
+ * a failed source reads `degraded`. `error` (fields null) is only for an SFTPGo that did not
+ * answer, or answered neither its status body nor /healthz's 503.
+ */
 export function renderSftpgo(state: SourceState | undefined): SftpgoStats | Unavailable {
   if (!state) return { unavailable: 'no SFTPGo source is configured (families.health.sftpgo)' };
   const latest = state.latest;
   if (!latest) return { unavailable: 'SFTPGo has not been checked yet' };
   const base = { latency_ms: latencyOf(latest.latencyMs), checked_at: latest.timestamp };
-  if (!hasAnswered(latest.status)) {
-    return { status: 'error', ...base, services: null, data_provider: null };
-  }
-  const { services: reported, dataProvider } = sftpgoServices(isRecord(latest.details) ? latest.details.json : undefined);
-  const degraded = latest.status === 'degraded' || dataProvider?.is_active === false;
+  const details = isRecord(latest.details) ? latest.details : undefined;
+  const { services: reported, dataProvider } = sftpgoServices(details?.json);
+  const saidSomething = reported !== null || dataProvider !== null || details?.status_code === SFTPGO_UNHEALTHY;
+  if (!hasAnswered(latest.status) && !saidSomething) return { status: 'error', ...base, services: null, data_provider: null };
+  const degraded = latest.status !== 'ok' || dataProvider?.is_active === false;
   return { status: degraded ? 'degraded' : 'ok', ...base, services: reported, data_provider: dataProvider };
 }
 

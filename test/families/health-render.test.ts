@@ -282,9 +282,19 @@ describe('GET /api/v1/stats/sftpgo renderer', () => {
     ['SFTPGo down', result('sftpgo', 'http', 'error', 2001, undefined, 'http: GET http://10.0.0.1/healthz failed: ECONNREFUSED'), {
       status: 'error', latency_ms: 2001, checked_at: '2026-05-18T17:30:00.000Z', services: null, data_provider: null,
     }],
-    ['SFTPGo answering 500 with JSON', result('sftpgo', 'http', 'error', 3, { json: statusJson }, 'http: answered 500'), expect.objectContaining({
-      status: 'error', services: null, data_provider: null,
+    // SFTPGo answered: it is up, and what it said is reported (11.20).
+    ['SFTPGo answering 500 with its status', result('sftpgo', 'http', 'error', 3, { status_code: 500, json: statusJson }, 'http: answered 500'), expect.objectContaining({
+      status: 'degraded', services: expect.objectContaining({ ssh: { is_active: true } }), data_provider: { is_active: true },
     })],
+    ['a failed json_path condition on an inactive data provider', result('sftpgo', 'http', 'error', 3, { status_code: 200, json: { ...statusJson, data_provider: { is_active: false } } }, 'http: $.data_provider.is_active is false (expected true)'), expect.objectContaining({
+      status: 'degraded', data_provider: { is_active: false },
+    })],
+    ['/healthz answering 503', result('sftpgo', 'http', 'error', 3, { status_code: 503 }, 'http: answered 503'), {
+      status: 'degraded', latency_ms: 3, checked_at: '2026-05-18T17:30:00.000Z', services: null, data_provider: null,
+    }],
+    ['a proxy answering 502 for a dead SFTPGo', result('sftpgo', 'http', 'error', 3, { status_code: 502 }, 'http: answered 502'), {
+      status: 'error', latency_ms: 3, checked_at: '2026-05-18T17:30:00.000Z', services: null, data_provider: null,
+    }],
     ['not checked yet', undefined, { unavailable: 'SFTPGo has not been checked yet' }],
   ])('%s', (_title, latest, expected) => {
     const body = renderSftpgo(state(DEFS.sftpgo, latest));
