@@ -23,7 +23,7 @@ export interface RunCheckOptions {
 }
 
 /** How long a `reset()` after a timeout may take before the run moves on without it. */
-const RECOVER_WAIT_MS = 1_000;
+export const RECOVER_WAIT_MS = 1_000;
 /** A retry is not worth making with less time than this left for its attempt. */
 const MIN_RETRY_ATTEMPT_MS = 50;
 
@@ -143,12 +143,27 @@ async function attemptOnce(
 }
 
 /**
+ * The longest one run of `definition` takes, retries included (see runCheck): attempts and
+ * retry waits stay within max(interval, timeout), and Hasura's own schedule,
+ * (retries + 1) x timeout + retries x retry_interval, when that is shorter. A timed-out
+ * attempt may add up to RECOVER_WAIT_MS while its client is reset (the one after the last
+ * attempt is outside the budget); Vigil's own checks reset at once.
+ */
+export function runBoundMs(definition: SourceDefinition): number {
+  const retries = Math.max(0, Math.floor(definition.retries));
+  const budget = Math.max(definition.intervalMs, definition.timeoutMs);
+  const hasura = (retries + 1) * (definition.timeoutMs + RECOVER_WAIT_MS) + retries * definition.retryIntervalMs;
+  return Math.min(budget + RECOVER_WAIT_MS, hasura);
+}
+
+/**
  * Runs one source once, with Hasura's retries: a failed attempt (`error` or `timeout`) is
  * retried up to `retries` times, `retryIntervalMs` apart, and the run reports the last attempt.
  * `ok`, `degraded` and `failed` (configuration) are final at once.
  *
  * A run never outlasts its interval (so it never delays the next scheduled run), bounded by
- * max(intervalMs, timeoutMs) so the first attempt always gets its whole timeout. Retries are
+ * max(intervalMs, timeoutMs) so the first attempt always gets its whole timeout (plus at most
+ * RECOVER_WAIT_MS for a reset after a last attempt that timed out: see runBoundMs). Retries are
  * fitted into what is left: each waits min(retryIntervalMs, half the time left) and its attempt
  * gets min(timeoutMs, the time left); with less than MIN_RETRY_ATTEMPT_MS left there is no
  * further retry. With room to spare (interval >= attempts x (timeout + retry_interval)) this is
