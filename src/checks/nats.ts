@@ -3,13 +3,13 @@
 // and, when configured, job records in a KV bucket counted by status plus a dead-letter stream.
 // A configured stream, bucket or DLQ that does not exist makes the source `degraded`.
 import { JetStreamApiError, jetstreamManager, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
-import { Kvm, KvWatchInclude, type KV, type KvEntry } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import net from 'node:net';
 import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './details.ts';
-import { createLazyClient, probeOnClient } from './lazy-client.ts';
+import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
 import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
-import { backstopMs, onAbort, phasesOf } from './probe.ts';
+import { backstopMs, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const STREAM_NOT_FOUND = 10059;
@@ -128,16 +128,43 @@ function streamDetails(info: StreamInfo): StreamDetails {
   return { name: info.config.name, messages: info.state.messages, bytes: info.state.bytes, consumers: info.state.consumer_count };
 }
 
-/** Keys currently in `kv` (deleted and purged keys excluded), read from headers only. */
-async function liveKeys(kv: KV): Promise<number> {
-  let count = 0;
-  for await (const _key of await kv.keys()) count += 1;
-  return count;
+/** How many keys' latest entries one probe reads at once. */
+const KEY_READS_IN_FLIGHT = 16;
+
+/**
+ * The latest entry of every key in bucket `name` (deleted and purged keys included, as their
+ * markers), read without creating a consumer: the bucket stream's info lists its subjects
+ * (`subjects_filter`), then each key's last message is fetched (a direct or last-by-subject
+ * get). `kv.keys()` and `kv.watch()` would each leave an ordered consumer on the stream for
+ * its inactivity threshold (5 minutes), one per probe.
+ */
+async function latestEntries(jsm: JetStreamManager, kv: KV, name: string, signal: AbortSignal): Promise<KvEntry[]> {
+  const prefix = `$KV.${name}.`;
+  const info = await jsm.streams.info(`KV_${name}`, { subjects_filter: `${prefix}>` });
+  const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  const entries: KvEntry[] = [];
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < keys.length) {
+      signal.throwIfAborted();
+      const key = keys[next++] as string;
+      const entry = await kv.get(key);
+      // Removed between the listing and the read (a rollup or the bucket's TTL): gone.
+      if (entry) entries.push(entry);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(KEY_READS_IN_FLIGHT, keys.length) }, reader));
+  return entries;
 }
 
-async function bucketDetails(name: string, kv: KV): Promise<KvBucketDetails> {
+/** Keys currently in bucket `name`: deleted and purged keys excluded. */
+async function liveKeys(jsm: JetStreamManager, kv: KV, name: string, signal: AbortSignal): Promise<number> {
+  return (await latestEntries(jsm, kv, name, signal)).filter((entry) => entry.operation === 'PUT').length;
+}
+
+async function bucketDetails(jsm: JetStreamManager, name: string, kv: KV, signal: AbortSignal): Promise<KvBucketDetails> {
   const status = await kv.status();
-  return { name, keys: status.values === 0 ? 0 : await liveKeys(kv), bytes: status.size };
+  return { name, keys: status.values === 0 ? 0 : await liveKeys(jsm, kv, name, signal), bytes: status.size };
 }
 
 /** The status a job record holds: a JSON object's `field`, a JSON string, or the plain text. */
@@ -153,27 +180,16 @@ function jobStatus(entry: KvEntry, field: string): string {
   }
 }
 
-/** Counts the latest value of every key in `kv` by job status. */
-async function countJobs(kv: KV, statusField: string, signal: AbortSignal): Promise<Omit<JobCounts, 'dlq'>> {
+/** Counts the latest value of every key in bucket `name` by job status. */
+async function countJobs(jsm: JetStreamManager, kv: KV, name: string, statusField: string, signal: AbortSignal): Promise<Omit<JobCounts, 'dlq'>> {
   const counts = { total: 0, unprocessed: 0, processing: 0, completed: 0, failed: 0 };
   const status = await kv.status();
-  // An empty bucket would leave the watcher waiting for a first update.
   if (status.values === 0) return counts;
-  const entries = await kv.watch({ include: KvWatchInclude.LastValue });
-  const stopWatching = onAbort(signal, () => entries.stop());
-  try {
-    for await (const entry of entries) {
-      if (entry.operation === 'PUT') {
-        counts.total += 1;
-        const state = JOB_STATES[jobStatus(entry, statusField).toLowerCase()];
-        if (state) counts[state] += 1;
-      }
-      // The watcher flags the last of the current values as the first "update".
-      if (entry.isUpdate) break;
-    }
-  } finally {
-    stopWatching();
-    entries.stop();
+  for (const entry of await latestEntries(jsm, kv, name, signal)) {
+    if (entry.operation !== 'PUT') continue;
+    counts.total += 1;
+    const state = JOB_STATES[jobStatus(entry, statusField).toLowerCase()];
+    if (state) counts[state] += 1;
   }
   return counts;
 }
@@ -214,6 +230,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
   const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<NatsClient>({
+    maxAgeMs: maxConnectionAgeMs(def),
     create: async (signal) => {
       const greeted = await Promise.allSettled(settings.servers.map((server) => awaitGreeting(server, backstop, signal)));
       const servers = settings.servers.filter((_server, index) => greeted[index]?.status === 'fulfilled');
@@ -267,14 +284,14 @@ export function createNatsCheck(def: SourceDefinition): Check {
     return found;
   }
 
-  async function listBuckets(client: NatsClient, missing: string[]): Promise<KvBucketDetails[]> {
+  async function listBuckets(client: NatsClient, missing: string[], signal: AbortSignal): Promise<KvBucketDetails[]> {
     if (settings.kvBuckets.length === 0) {
       const all: KvBucketDetails[] = [];
       const names: string[] = [];
       for await (const status of client.kvm.list()) names.push(status.bucket);
       for (const name of names) {
         try {
-          all.push(await bucketDetails(name, await client.kvm.open(name)));
+          all.push(await bucketDetails(client.jsm, name, await client.kvm.open(name), signal));
         } catch (error) {
           // Deleted between listing and reading: it is simply gone.
           if (!isNotFound(error)) throw error;
@@ -285,7 +302,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
     const found: KvBucketDetails[] = [];
     for (const name of settings.kvBuckets) {
       try {
-        found.push(await bucketDetails(name, await client.kvm.open(name)));
+        found.push(await bucketDetails(client.jsm, name, await client.kvm.open(name), signal));
       } catch (error) {
         if (!isNotFound(error)) throw error;
         missing.push(`KV bucket "${name}"`);
@@ -297,7 +314,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
   async function jobCounts(client: NatsClient, jobs: JobsSettings, missing: string[], signal: AbortSignal): Promise<JobCounts | undefined> {
     let counts: Omit<JobCounts, 'dlq'>;
     try {
-      counts = await countJobs(await client.kvm.open(jobs.bucket), jobs.statusField, signal);
+      counts = await countJobs(client.jsm, await client.kvm.open(jobs.bucket), jobs.bucket, jobs.statusField, signal);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       missing.push(`jobs KV bucket "${jobs.bucket}"`);
@@ -326,7 +343,7 @@ export function createNatsCheck(def: SourceDefinition): Check {
 
         const missing: string[] = [];
         const streams = jetstream ? await phase('streams', () => listStreams(client.jsm, missing)) : [];
-        const kvBuckets = jetstream ? await phase('KV buckets', () => listBuckets(client, missing)) : [];
+        const kvBuckets = jetstream ? await phase('KV buckets', () => listBuckets(client, missing, signal)) : [];
         const jobs = settings.jobs && (await phase('jobs', () => jobCounts(client, settings.jobs!, missing, signal)));
 
         const details: NatsDetails = {

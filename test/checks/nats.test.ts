@@ -83,6 +83,46 @@ describe('the nats check', () => {
     expect(after.details?.['kv_buckets']).toMatchObject([{ name: bucket, keys: 3 }]);
   });
 
+  it('leaves no consumer behind on the KV streams it reads, after 60 probes', async () => {
+    // Fresh buckets of this test's own: a consumer on them can only be one the probes made.
+    const kvm = new Kvm(jsm.jetstream());
+    const keys = await kvm.create(`vigil_leak_keys_${suffix}`);
+    const records = await kvm.create(`vigil_leak_jobs_${suffix}`);
+    try {
+      await keys.put('a', '1');
+      await keys.put('b', '2');
+      await keys.put('gone', '3');
+      await keys.delete('gone');
+      await records.put('j1', JSON.stringify({ status: 'pending' }));
+      await records.put('j2', JSON.stringify({ status: 'done' }));
+      await records.put('j3', JSON.stringify({ status: 'running' }));
+      await records.purge('j3');
+      const { run } = natsSource({
+        url: SHARED_NATS_URL,
+        streams: [stream],
+        kv_buckets: [`vigil_leak_keys_${suffix}`, `vigil_leak_jobs_${suffix}`],
+        jobs: { bucket: `vigil_leak_jobs_${suffix}` },
+      });
+      for (let probe = 0; probe < 60; probe += 1) {
+        const result = await run();
+        expect(result.status).toBe('ok');
+        expect(result.details?.['kv_buckets']).toEqual([
+          expect.objectContaining({ name: `vigil_leak_keys_${suffix}`, keys: 2 }),
+          expect.objectContaining({ name: `vigil_leak_jobs_${suffix}`, keys: 2 }),
+        ]);
+        expect(result.details?.['jobs']).toEqual({ total: 2, unprocessed: 1, processing: 0, completed: 1, failed: 0, dlq: 0 });
+      }
+      for (const name of [`KV_vigil_leak_keys_${suffix}`, `KV_vigil_leak_jobs_${suffix}`]) {
+        const consumers: string[] = [];
+        for await (const consumer of jsm.consumers.list(name)) consumers.push(consumer.name);
+        expect(consumers, `consumers on ${name}`).toEqual([]);
+      }
+    } finally {
+      await keys.destroy().catch(() => undefined);
+      await records.destroy().catch(() => undefined);
+    }
+  });
+
   it('lists every stream and bucket when none is named, buckets apart from streams', async () => {
     const { run } = natsSource({ url: SHARED_NATS_URL });
     const result = await run();
