@@ -1,6 +1,21 @@
 // One long-lived client per source, created on first use and rebuilt when broken. Checks keep
 // their pool/connection here so a probe never pays for a connect unless the last one broke.
+import { optionalDuration } from './options.ts';
 import { onAbort, type Phase } from './probe.ts';
+import type { SourceDefinition } from './types.ts';
+
+/** Default of a source's `max_connection_age`. */
+export const DEFAULT_MAX_CONNECTION_AGE_MS = 60_000;
+
+/**
+ * A source's `max_connection_age`: how long one client (connection or pool) may be reused
+ * before it is rebuilt, so the source re-authenticates at least that often. A password
+ * rotated or revoked on the server otherwise goes unnoticed for as long as the old,
+ * already-authenticated connection lives.
+ */
+export function maxConnectionAgeMs(def: SourceDefinition): number {
+  return optionalDuration(def, 'max_connection_age', DEFAULT_MAX_CONNECTION_AGE_MS, 100);
+}
 
 export interface LazyClientInput<C> {
   /** Builds and connects a client; `signal` aborts when the client is discarded while connecting. */
@@ -9,10 +24,12 @@ export interface LazyClientInput<C> {
   readonly destroy: (client: C) => Promise<void> | void;
   /** False once the client can no longer serve (closed by the server, errored): rebuild it. */
   readonly usable?: (client: C) => boolean;
+  /** Rebuild a client this long after its connect began (re-authentication); absent: never. */
+  readonly maxAgeMs?: number;
 }
 
 export interface LazyClient<C> {
-  /** The current client, created on first use, after `discard`, or when no longer usable. */
+  /** The current client, created on first use, after `discard`, when no longer usable or past its maximum age. */
   get(): Promise<C>;
   /**
    * Drops the current client (broken, or stuck past a deadline) without waiting for it to
@@ -26,6 +43,8 @@ export interface LazyClient<C> {
 export function createLazyClient<C>(input: LazyClientInput<C>): LazyClient<C> {
   const usable = input.usable ?? (() => true);
   let current: Promise<C> | undefined;
+  /** When the current client's connect began (performance.now()). */
+  let connectStartedAt = 0;
   let connecting: AbortController | undefined;
   let closed = false;
   const releasing = new Set<Promise<void>>();
@@ -50,6 +69,7 @@ export function createLazyClient<C>(input: LazyClientInput<C>): LazyClient<C> {
 
   const create = (): Promise<C> => {
     const controller = new AbortController();
+    connectStartedAt = performance.now();
     const pending = input.create(controller.signal);
     current = pending;
     connecting = controller;
@@ -71,7 +91,8 @@ export function createLazyClient<C>(input: LazyClientInput<C>): LazyClient<C> {
       if (!existing) return create();
       const client = await existing;
       if (closed) throw new Error('client closed');
-      if (usable(client)) return client;
+      const expired = input.maxAgeMs !== undefined && current === existing && performance.now() - connectStartedAt >= input.maxAgeMs;
+      if (usable(client) && !expired) return client;
       if (current === existing) discard();
       return current ?? create();
     },

@@ -2,7 +2,7 @@
 // its latency, the server version and the pool's statistics.
 import mysql from 'mysql2/promise';
 import type { SqlDetails } from './details.ts';
-import { createLazyClient } from './lazy-client.ts';
+import { createLazyClient, maxConnectionAgeMs } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { plainRow, readSqlSettings } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
@@ -32,6 +32,7 @@ export function createMysqlCheck(def: SourceDefinition): Check {
   const backstop = backstopMs(def.timeoutMs);
 
   const pools = createLazyClient<mysql.Pool>({
+    maxAgeMs: maxConnectionAgeMs(def),
     create: async () =>
       mysql.createPool({
         host: endpoint.host,

@@ -2,6 +2,7 @@
 // CheckConfigError whose sentence names the source, the key and what is expected, so the
 // source is reported `failed` with a message that says what to fix.
 import { readFileSync } from 'node:fs';
+import { parseDuration } from '../config/duration.ts';
 import { CheckConfigError, type SourceDefinition } from './types.ts';
 
 type Options = SourceDefinition['options'];
@@ -104,4 +105,13 @@ export function optionalSection(def: SourceDefinition, key: string): SourceDefin
   if (typeof value !== 'object' || Array.isArray(value)) refuse(def, key, 'a map of settings');
   const options = Object.fromEntries(Object.entries(value).map(([child, item]) => [`${key}.${child}`, item]));
   return { ...def, options };
+}
+
+/** A duration ("60s", "500ms", "2m" or milliseconds) of at least `minMs`, in milliseconds; `fallback` when absent. */
+export function optionalDuration(def: SourceDefinition, key: string, fallback: number, minMs = 1): number {
+  const value = def.options[key];
+  if (value === undefined || value === null) return fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < minMs) refuse(def, key, `a duration such as "60s", "500ms" or "2m" (at least ${minMs} ms)`);
+  return ms;
 }

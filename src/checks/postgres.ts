@@ -2,7 +2,7 @@
 // and reports its latency, the server version and the pool's statistics.
 import pg from 'pg';
 import type { SqlDetails } from './details.ts';
-import { createLazyClient } from './lazy-client.ts';
+import { createLazyClient, maxConnectionAgeMs } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { plainRow, readSqlSettings } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
@@ -55,6 +55,7 @@ export function createPostgresCheck(def: SourceDefinition): Check {
   };
 
   const pools = createLazyClient<pg.Pool>({
+    maxAgeMs: maxConnectionAgeMs(def),
     create: async () => {
       const pool = new pg.Pool(config);
       // An idle connection dropped by the server is removed by the pool; without a listener

@@ -5,7 +5,7 @@
 import amqp from 'amqplib';
 import type { RabbitDetails, RabbitQueueDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
-import { createLazyClient, probeOnClient } from './lazy-client.ts';
+import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
 import { optionalString, optionalStringList } from './options.ts';
 import { backstopMs, phasesOf } from './probe.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
@@ -39,6 +39,7 @@ export function createRabbitmqCheck(def: SourceDefinition): Check {
   const backstop = backstopMs(def.timeoutMs);
 
   const connections = createLazyClient<amqp.ChannelModel>({
+    maxAgeMs: maxConnectionAgeMs(def),
     create: async () => {
       // `timeout` bounds the TCP connect and the AMQP handshake together.
       const connection = await amqp.connect(settings.connect, { timeout: backstop, clientProperties: { connection_name: 'vigil' } });

@@ -3,7 +3,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisDetails } from './details.ts';
 import { readEndpoint } from './endpoint.ts';
-import { createLazyClient, probeOnClient } from './lazy-client.ts';
+import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
 import { optionalInteger } from './options.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type SourceDefinition } from './types.ts';
@@ -83,6 +83,7 @@ export function createRedisCheck(def: SourceDefinition): Check {
   const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<Redis>({
+    maxAgeMs: maxConnectionAgeMs(def),
     create: async (signal) => {
       const redis = new Redis({
         ...options,
