@@ -32,7 +32,13 @@ const sourceKind = z
 export const sourceCommonShape = {
   name: sourceName,
   kind: sourceKind,
-  interval: duration().prefault('10s').meta({ description: 'Time between runs.' }),
+  interval: duration()
+    .prefault('10s')
+    .meta({
+      description:
+        'Time between runs. A failure shows within max(interval, timeout) + min(max(interval, timeout) + 1 s, ' +
+        '(retries + 1) × (timeout + 1 s) + retries × retry_interval): README "Detection time".',
+    }),
   timeout: duration().prefault('10s').meta({ description: "One attempt's time limit." }),
   retries: integer(0, 100).prefault(3).meta({ description: 'Extra attempts after a failed one, within the interval.' }),
   retry_interval: duration({ min: 0 }).prefault('10s').meta({ description: 'Time between those attempts.' }),
