@@ -1,6 +1,7 @@
 // The `details` each kind of check reports on success. Renderers read these to fill the
 // documented response fields, so every figure here is measured, never a constant.
 // Field names are snake_case because several of them surface unchanged in responses.
+import type { AppMigrationStatus } from './app-migrations.ts';
 
 export interface PoolStatistics {
   /** Configured maximum number of connections. */
@@ -26,6 +27,8 @@ export interface SqlDetails {
    * `SELECT count(*) AS count FROM identities` feed a measured figure to a renderer.
    */
   readonly first_row: Readonly<Record<string, unknown>> | null;
+  /** The watched application's migrations (postgres option `migrations`); absent without it. */
+  readonly migrations?: AppMigrationStatus;
 }
 
 export interface RedisDetails {

@@ -1,6 +1,7 @@
 // PostgreSQL: a small pg Pool per source runs the configured test query (Hasura's test.sql)
 // and reports its latency, the server version and the pool's statistics.
 import pg from 'pg';
+import { readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
 import type { SqlDetails } from './details.ts';
 import { createLazyClient, maxConnectionAgeMs } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
@@ -34,6 +35,7 @@ function sslFromUrl(url: URL | undefined): pg.ClientConfig['ssl'] {
 
 export function createPostgresCheck(def: SourceDefinition): Check {
   const settings = readSqlSettings(def, ['postgres:', 'postgresql:'], 5432);
+  const migrationsSettings = readAppMigrationsSettings(def);
   const { endpoint } = settings;
   const ssl = sslFromUrl(endpoint.url);
   const backstop = backstopMs(def.timeoutMs);
@@ -81,12 +83,16 @@ export function createPostgresCheck(def: SourceDefinition): Check {
       });
       let result: pg.QueryResult;
       let queryLatency: number;
+      let migrations: AppMigrationStatus | undefined;
       try {
         const started = performance.now();
         const answer: pg.QueryResult | pg.QueryResult[] = await phase('query', () => client.query(settings.query));
         queryLatency = elapsedMs(started);
         // A multi-statement query answers one result per statement; the last one is the test.
         result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+        if (migrationsSettings) {
+          migrations = await phase('migrations', () => readAppMigrationStatus((sql) => client.query(sql), migrationsSettings));
+        }
       } catch (error) {
         broken = true;
         throw error;
@@ -109,6 +115,7 @@ export function createPostgresCheck(def: SourceDefinition): Check {
           waiting: pool.waitingCount,
         },
         first_row: plainRow(result.rows?.[0], numeric),
+        ...(migrations ? { migrations } : {}),
       };
       return { details: { ...details } };
     },

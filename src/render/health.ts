@@ -15,6 +15,7 @@ import type {
   SftpgoActive,
   SftpgoStats,
 } from '../../generated/types.gen.ts';
+import type { AppMigrationStatus } from '../checks/app-migrations.ts';
 import type { ConsistencyDetails } from '../checks/consistency.ts';
 import type { FilesystemDetails, ResourcesDetails, SqlDetails } from '../checks/details.ts';
 import type { BuildInfo } from '../http/types.ts';
@@ -113,12 +114,20 @@ function pipeline(config: HealthFamilyConfig['pipeline'], lookup: SourceLookup):
   };
 }
 
-export function schema(status: MigrationStatus | undefined): HealthSchema {
-  // Vigil's own store could not be read: nothing is known to be applied.
+/** Vigil's own migration status, or the watched application's (where `applied_at` may be unknown). */
+type SchemaStatus = MigrationStatus | AppMigrationStatus;
+
+/** The watched application's migration status, from the last run of the `schema` source. */
+function appMigrations(name: string, lookup: SourceLookup): AppMigrationStatus | undefined {
+  return detailsOf<SqlDetails>(lookup(name), 'migrations')?.migrations;
+}
+
+export function schema(status: SchemaStatus | undefined): HealthSchema {
+  // The store (or the application's source) could not be read: nothing is known to be applied.
   if (!status) return { table_exists: false, applied: [], required: [], ok: false };
   return {
     table_exists: status.table_exists,
-    applied: status.applied.map((m) => ({ filename: m.filename, applied_at: m.applied_at })),
+    applied: status.applied.map((m) => ({ filename: m.filename, ...(m.applied_at !== undefined ? { applied_at: m.applied_at } : {}) })),
     required: [...status.required],
     ok: status.table_exists && status.required.length === 0,
   };
@@ -169,7 +178,7 @@ export interface DetailedHealthInput {
   readonly config: HealthFamilyConfig;
   readonly lookup: SourceLookup;
   readonly build: BuildInfo;
-  /** Vigil's migration status; undefined when the store could not be read. */
+  /** Vigil's migration status (used without families.health.schema); undefined when the store could not be read. */
   readonly migrations: MigrationStatus | undefined;
 }
 
@@ -182,7 +191,7 @@ export function renderHealthDetailed(input: DetailedHealthInput): HealthDetailed
     services: byService,
     resources: resources(config.resources, lookup),
     pipeline: pipeline(config.pipeline, lookup),
-    schema: schema(input.migrations),
+    schema: schema(config.schema === undefined ? input.migrations : appMigrations(config.schema, lookup)),
     identities: identities(config.identities, lookup),
     config: { ...config.toggles },
     integrations: integrations(config.integrations, lookup),

@@ -9,6 +9,7 @@
 //       identities: { directory: identities-dir, count: identities-count, column: count }
 //       consistency: app-consistency
 //       sftpgo: sftpgo
+//       schema: app-db            # a postgres source with `migrations`: the application's schema
 //       config: { cache: true, auto_pipeline: false, watcher: true }
 //       integrations:
 //         tmdb: { source: tmdb-api, api_key: { env: TMDB_API_KEY }, enabled: true }
@@ -34,13 +35,18 @@ export interface HealthFamilyConfig {
   readonly identities: { readonly directory: string; readonly count: string; readonly column: string } | undefined;
   readonly consistency: string | undefined;
   readonly sftpgo: string | undefined;
+  /**
+   * The postgres source (with option `migrations`) whose details give `schema`: the watched
+   * application's migrations. Undefined: `schema` reports Vigil's own store.
+   */
+  readonly schema: string | undefined;
   /** Runtime toggles reported under `config`. */
   readonly toggles: Readonly<Record<string, boolean>>;
   readonly integrations: Readonly<Record<string, HealthIntegrationConfig>>;
 }
 
 const PREFIX = 'families.health';
-const KEYS = ['services', 'resources', 'pipeline', 'identities', 'consistency', 'sftpgo', 'config', 'integrations'] as const;
+const KEYS = ['services', 'resources', 'pipeline', 'identities', 'consistency', 'sftpgo', 'schema', 'config', 'integrations'] as const;
 /** Kinds that describe the host or data rather than a service; left out of the default `services`. */
 const NOT_SERVICES = ['resources', 'filesystem', 'consistency'];
 const SQL_KINDS = ['postgres', 'mysql'];
@@ -135,6 +141,17 @@ function parseIntegrations(
   return result;
 }
 
+/** `schema`: a postgres source that reads the application's migrations table. */
+function schemaSource(value: unknown, sources: readonly SourceDefinition[]): string | undefined {
+  const name = sourceRef(value, 'schema', ['postgres'], sources);
+  if (name === undefined) return undefined;
+  const options = sources.find((s) => s.name === name)?.options ?? {};
+  if (options.migrations === undefined || options.migrations === null) {
+    fail('schema', `source "${name}" has no "migrations" option (the application's migrations table and required list)`);
+  }
+  return name;
+}
+
 /**
  * `families.health` checked against every configured source (the engine's, including those
  * the loader refused: they report `failed`). An absent section reports every service and
@@ -170,6 +187,7 @@ export function parseHealthConfig(
       : undefined,
     consistency: sourceRef(root.consistency, 'consistency', ['consistency'], sources),
     sftpgo: sourceRef(root.sftpgo, 'sftpgo', ['http'], sources),
+    schema: schemaSource(root.schema, sources),
     toggles: parseToggles(root.config),
     integrations: parseIntegrations(root.integrations, sources, env),
   };

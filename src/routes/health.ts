@@ -116,7 +116,8 @@ export const healthHandlers: FamilyHandlersFactory = (deps) => {
         const overall = renderHealthBasic({ config, lookup, build: deps.build, startedAtMs, nowMs: deps.now() }).status;
         return sendHealthJson(res, 200, healthJsonOf(overall, true));
       }
-      const status = await migrations();
+      // With families.health.schema the block is the application's: no store read needed.
+      const status = config.schema === undefined ? await migrations() : undefined;
       res.json(renderHealthDetailed({ config, lookup: snapshot(deps.engine), build: deps.build, migrations: status }));
     },
 

@@ -1,0 +1,109 @@
+// The watched application's schema migrations, read by a `postgres` source with the option
+// `migrations` (001's `schema` block, via families.health.schema): which migrations the
+// application's own table records as applied, against the list it requires (the files of a
+// migrations directory and/or an explicit list). Read-only: one SELECT on that table.
+//
+//   migrations:
+//     table: public.schema_migrations   # the application's table ("schema.table" or "table")
+//     column: filename                  # the column naming each applied migration (default filename)
+//     applied_at_column: applied_at     # optional: when each was applied
+//     directory: /app/migrations        # required: the files here matching `pattern`
+//     pattern: '*.sql'                  # default *.sql
+//     required: [001_init.sql]          # and/or an explicit list
+import { readdir } from 'node:fs/promises';
+import { globToRegExp } from './filesystem.ts';
+import { optionalSection, optionalString, optionalStringList, refuse, requiredString } from './options.ts';
+import type { SourceDefinition } from './types.ts';
+
+/** What a source reports under `details.migrations` (the shape of 001's `schema`, minus `ok`). */
+export interface AppMigrationStatus {
+  readonly table_exists: boolean;
+  readonly applied: readonly { readonly filename: string; readonly applied_at?: string }[];
+  /** Required migrations the table does not record as applied (empty when up to date). */
+  readonly required: readonly string[];
+}
+
+export interface AppMigrationsSettings {
+  /** Already quoted for SQL: "schema"."table". */
+  readonly table: string;
+  readonly column: string;
+  readonly appliedAtColumn: string | undefined;
+  readonly directory: string | undefined;
+  readonly pattern: RegExp;
+  readonly required: readonly string[];
+}
+
+const UNDEFINED_TABLE = '42P01';
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The `migrations` option of `def`, or undefined when absent; bad values refused, naming the key. */
+export function readAppMigrationsSettings(def: SourceDefinition): AppMigrationsSettings | undefined {
+  const section = optionalSection(def, 'migrations');
+  if (!section) return undefined;
+  const table = requiredString(section, 'migrations.table');
+  const parts = table.split('.');
+  if (parts.length > 2 || parts.some((part) => part === '')) refuse(def, 'migrations.table', 'a table name, optionally schema-qualified (public.schema_migrations)');
+  const column = optionalString(section, 'migrations.column') ?? 'filename';
+  if (column === '') refuse(def, 'migrations.column', 'a column name');
+  const appliedAtColumn = optionalString(section, 'migrations.applied_at_column');
+  return {
+    table: parts.map(quoteIdentifier).join('.'),
+    column: quoteIdentifier(column),
+    appliedAtColumn: appliedAtColumn === undefined || appliedAtColumn === '' ? undefined : quoteIdentifier(appliedAtColumn),
+    directory: optionalString(section, 'migrations.directory'),
+    pattern: globToRegExp(optionalString(section, 'migrations.pattern') ?? '*.sql'),
+    required: optionalStringList(section, 'migrations.required'),
+  };
+}
+
+/** A migration's name without its last extension: "001_init.sql" and "001_init" are one migration. */
+function stem(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function isoOf(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (typeof value === 'string' && value !== '') return value;
+  return undefined;
+}
+
+/** The required list: the explicit one, then the directory's matching files, each once, sorted. */
+async function requiredMigrations(settings: AppMigrationsSettings): Promise<string[]> {
+  const names = new Set(settings.required);
+  if (settings.directory !== undefined) {
+    for (const entry of await readdir(settings.directory, { withFileTypes: true })) {
+      if (entry.isFile() && settings.pattern.test(entry.name)) names.add(entry.name);
+    }
+  }
+  return [...names].sort();
+}
+
+export type SqlQuery = (sql: string) => Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
+
+/**
+ * Reads the application's migration status with `query` (the probe's own connection). A table
+ * that does not exist is reported (`table_exists: false`, everything required pending);
+ * any other failure (a column that does not exist, an unreadable directory) throws.
+ */
+export async function readAppMigrationStatus(query: SqlQuery, settings: AppMigrationsSettings): Promise<AppMigrationStatus> {
+  const required = await requiredMigrations(settings);
+  const columns = `${settings.column}::text AS filename${settings.appliedAtColumn ? `, ${settings.appliedAtColumn} AS applied_at` : ''}`;
+  let rows: readonly Record<string, unknown>[];
+  try {
+    ({ rows } = await query(`SELECT ${columns} FROM ${settings.table} ORDER BY 1`));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { table_exists: false, applied: [], required };
+    throw error;
+  }
+  const applied = rows.flatMap((row) => {
+    if (typeof row.filename !== 'string') return [];
+    const at = isoOf(row.applied_at);
+    return [{ filename: row.filename, ...(at !== undefined ? { applied_at: at } : {}) }];
+  });
+  const appliedStems = new Set(applied.map((migration) => stem(migration.filename)));
+  return { table_exists: true, applied, required: required.filter((name) => !appliedStems.has(stem(name))) };
+}
