@@ -178,9 +178,15 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
  * ready). Counts and integrity are `null` when the last run measured nothing;
  * `ffmpeg` is `null` when neither source looks it up. `null` as a whole when
  * `pipeline` is not configured.
- * - `schema`: Vigil's own migrations table (cached for up to 5 s). `ok` is true when the
- * table exists and `required` (shipped migrations not applied) is empty. `applied_at` is
- * added to each applied entry.
+ * - `schema`: the watched application's migrations, from the last run of the `postgres`
+ * source named by `families.health.schema` (its option `migrations`: the application's
+ * table and column, and the required list, a directory of migration files and/or an
+ * explicit list). `applied` lists what the table records, `required` the required
+ * migrations it does not record (a name matches with or without its extension), and
+ * `ok` is true when the table exists and `required` is empty; `applied_at` is given when
+ * the source names that column. `table_exists: false` and `ok: false` while the source
+ * has not read the table. Without `families.health.schema` the block reports Vigil's own
+ * migrations table (cached for up to 5 s; `required`: shipped migrations not applied).
  * - `identities`: `directory_exists` / `files_count` from the `filesystem` source
  * `identities.directory`; `index_ok` is true when every entry that source requires
  * (its `entries` option, e.g. `index.json`) exists (with no entries: when the directory
