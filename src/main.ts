@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { safeErrorMessage } from './shared/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
+import { createCoordinator, type Coordinator } from './coordination/coordinator.ts';
 import { configSecrets } from './config/secrets.ts';
 import type { VigilConfig } from './config/types.ts';
 import { createHealthEngine } from './engine/engine.ts';
@@ -52,11 +53,20 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     logger.warn({ source: definition.name, kind: definition.kind, reason }, 'source cannot be checked as configured; it is reported as failed');
   }
 
-  const opened: { store?: Store; engine?: HealthEngine; identity?: IdentityService; history?: HistoryService; alerts?: AlertService } = {};
+  const opened: {
+    store?: Store;
+    engine?: HealthEngine;
+    coordinator?: Coordinator;
+    identity?: IdentityService;
+    history?: HistoryService;
+    alerts?: AlertService;
+  } = {};
   const secrets = configSecrets(config);
   const closeAll = async () => {
     const failed = (what: string) => (error: unknown) => logger.error({ error: safeErrorMessage(error, secrets) }, `${what} failed`);
     await opened.engine?.stop().catch(failed('engine stop'));
+    // After the engine: nothing is published any more, and the leases go to the other replicas.
+    await opened.coordinator?.stop().catch(failed('coordination stop'));
     await opened.history?.close().catch(failed('history close'));
     await opened.alerts?.close().catch(failed('alerts close'));
     await opened.identity?.close().catch(failed('identity close'));
@@ -69,6 +79,11 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     const store = (opened.store = await createStore(config.store, logger));
     const history = (opened.history = createHistoryService({ store, logger, settings: config.history }));
     const alerts = (opened.alerts = createAlertService({ store, logger, config: config.alerts }));
+    const { url: storeUrl, coordination } = config.store;
+    const coordinator = (opened.coordinator =
+      storeUrl && coordination.enabled
+        ? createCoordinator({ url: storeUrl, sources: config.sources, leaseTtlMs: coordination.leaseTtlMs, logger })
+        : undefined);
     const engine = (opened.engine = createHealthEngine({
       sources: config.sources,
       invalidSources: config.invalidSources,
@@ -77,6 +92,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
         history.record(result);
         alerts.onResult(result);
       },
+      ...(coordinator ? { coordinator } : {}),
     }));
     const identity = (opened.identity = createIdentityService({
       store,
@@ -85,10 +101,12 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       logger,
       announceBootstrap: false,
     }));
+    await coordinator?.start(engine);
     engine.start();
     const app = await createApp({
       config,
-      engine,
+      engine: coordinator ? coordinator.view(engine) : engine,
+      ...(coordinator ? { coordination: coordinator } : {}),
       identity,
       store,
       history,

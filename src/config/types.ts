@@ -22,6 +22,15 @@ export interface StoreConfig {
   readonly url: string | undefined;
   /** Where the embedded store keeps its files. */
   readonly dataDir: string;
+  /** Replicas sharing one PostgreSQL store (only with `url`; see src/coordination/). */
+  readonly coordination: CoordinationConfig;
+}
+
+export interface CoordinationConfig {
+  /** Default true: with `store.url`, replicas share the probe schedule and the view. */
+  readonly enabled: boolean;
+  /** How long a replica's lease on a source lasts unless renewed (every third of it). */
+  readonly leaseTtlMs: number;
 }
 
 export interface JwtConfig {

@@ -7,7 +7,7 @@ import { redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { runCheck, secretsOf } from '../checks/run-check.ts';
 import { CheckConfigError, type Check, type CheckResult, type SourceDefinition } from '../checks/types.ts';
 import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';
-import type { HealthEngine, SourceState } from './types.ts';
+import type { HealthEngine, ProbeCoordinator, SourceState } from './types.ts';
 
 export interface HealthEngineInput {
   readonly sources: readonly SourceDefinition[];
@@ -25,6 +25,11 @@ export interface HealthEngineInput {
    * Must not throw or block.
    */
   readonly onResult?: (result: CheckResult) => void;
+  /**
+   * Replicas on one store (src/coordination/): decides whether this process probes a source
+   * and takes its results, which come back through `adopt` once the store accepted them.
+   */
+  readonly coordinator?: ProbeCoordinator;
 }
 
 interface Slot {
@@ -142,7 +147,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
       .then((result) => {
         // A run cut short by stop() says nothing about the dependency.
         if (!stopping.signal.aborted) {
-          record(slot, result);
+          if (!input.coordinator?.publish(slot.definition, result)) record(slot, result);
           input.onResult?.(result);
         }
         return result;
@@ -162,7 +167,8 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
 
   async function tick(slot: Slot): Promise<void> {
     const tickStarted = performance.now();
-    await run(slot);
+    // Another replica holds this source's lease: skip the run, keep the rhythm.
+    if (input.coordinator?.shouldProbe(slot.definition) ?? true) await run(slot);
     // Fixed rate: the next run starts one interval after this one started (runCheck keeps a
     // run within its interval, retries included), or at once if the run took longer.
     schedule(slot, Math.max(0, slot.definition.intervalMs - (performance.now() - tickStarted)));
@@ -203,6 +209,18 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
 
     ready() {
       return readyPromise;
+    },
+
+    adopt(name, result) {
+      const slot = slots.get(name);
+      if (slot && !stopping.signal.aborted) record(slot, result);
+    },
+
+    probeSoon(name) {
+      const slot = slots.get(name);
+      if (!slot?.handle || !started || stopping.signal.aborted || slot.inFlight) return;
+      clearTimeout(slot.timer);
+      void tick(slot);
     },
 
     runNow(name) {

@@ -27,6 +27,24 @@ export interface HealthEngine {
   ready(): Promise<void>;
   /** Runs one source now, outside its schedule, and resolves with the result (tests, CLI). */
   runNow(name: string): Promise<CheckResult>;
+  /** Records a result this process did not probe itself (another replica's, from the store). */
+  adopt(name: string, result: CheckResult): void;
+  /** Runs a source now and restarts its rhythm from here (this replica just took its lease). */
+  probeSoon(name: string): void;
+}
+
+/**
+ * What the engine asks when several replicas share one store (src/coordination/). The engine
+ * stays a local scheduler: it only skips runs it is told to skip and hands results over.
+ */
+export interface ProbeCoordinator {
+  /** False while another replica holds the source's lease: this tick's run is skipped. */
+  shouldProbe(definition: SourceDefinition): boolean;
+  /**
+   * Takes a fresh result. True: the coordinator publishes it and will `adopt` it once the
+   * store accepted it. False: the source is local to this host; the engine records it itself.
+   */
+  publish(definition: SourceDefinition, result: CheckResult): boolean;
 }
 
 export type { CheckResult, CheckStatus, SourceDefinition };

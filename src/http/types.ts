@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { VigilConfig } from '../config/types.ts';
+import type { CoordinationStatus } from '../coordination/types.ts';
 import type { HealthEngine } from '../engine/types.ts';
 import type { HistoryService } from '../history/service.ts';
 import type { IdentityService } from '../identity/types.ts';
@@ -18,6 +19,8 @@ export interface BuildInfo {
 export interface AppDeps {
   readonly config: VigilConfig;
   readonly engine: HealthEngine;
+  /** Present when replicas share the store: readiness reports the store, metrics the leases. */
+  readonly coordination?: CoordinationStatus;
   readonly identity: IdentityService;
   readonly store: Store;
   /** Each source's stored history (status page, badges, the history operation). */

@@ -1,5 +1,6 @@
 // Kubernetes-style /livez and /readyz bodies and the Prometheus text exposition of /metrics.
 // Pure functions from the engine's snapshot; decisions are written in openapi/paths/probes.yaml.
+import type { CoordinationStatus } from '../coordination/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import { hasAnswered, PROBE_PASSED, probeHttpCode } from './status-rules.ts';
 
@@ -28,9 +29,15 @@ export function livenessChecks(): readonly ProbeCheck[] {
  * Readiness: `shutdown` first, then each critical source (failing, or not checked yet, is not
  * ready; degraded answers and is ready). Non-critical sources never gate traffic.
  */
-export function readinessChecks(states: readonly SourceState[], shuttingDown: boolean): readonly ProbeCheck[] {
+export function readinessChecks(
+  states: readonly SourceState[],
+  shuttingDown: boolean,
+  /** With replicas on one store: whether this replica reaches it (a `store` check). */
+  storeReachable?: boolean,
+): readonly ProbeCheck[] {
   return [
     { name: 'shutdown', ok: !shuttingDown },
+    ...(storeReachable === undefined ? [] : [{ name: 'store', ok: storeReachable }]),
     ...states
       .filter((state) => state.definition.critical)
       .map((state) => ({
@@ -96,11 +103,13 @@ function labels(pairs: Readonly<Record<string, string>>): string {
 interface Family {
   readonly name: string;
   readonly help: string;
+  /** Default gauge. */
+  readonly type?: 'gauge' | 'counter';
   readonly samples: readonly { readonly labels: Readonly<Record<string, string>>; readonly value: number }[];
 }
 
 function renderFamily(family: Family): string {
-  const head = [`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} gauge`];
+  const head = [`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type ?? 'gauge'}`];
   return [...head, ...family.samples.map((s) => `${family.name}${labels(s.labels)} ${formatSampleValue(s.value)}`)].join('\n');
 }
 
@@ -109,11 +118,56 @@ export interface MetricsInput {
   readonly version: string;
   readonly gitHash: string;
   readonly uptimeMs: number;
+  /** When given, each checked source's result age is reported (vigil_source_result_age_seconds). */
+  readonly nowMs?: number;
+  /** Replicas on one store: who owns which source, lease changes, store reachability. */
+  readonly coordination?: CoordinationStatus;
+}
+
+type SourceLabels = (state: SourceState) => Readonly<Record<string, string>>;
+
+/** The families that describe replica coordination; leases exist only for shared sources. */
+function coordinationFamilies(states: readonly SourceState[], coordination: CoordinationStatus, sourceLabels: SourceLabels): Family[] {
+  const shared = states.filter((state) => !coordination.isLocal(state.definition.name));
+  const owned = new Set(coordination.owned());
+  const owners = coordination.owners();
+  const changes = coordination.leaseChanges();
+  return [
+    {
+      name: 'vigil_replica_info',
+      help: 'This replica of Vigil on the shared store; always 1.',
+      samples: [{ labels: { replica: coordination.replicaId }, value: 1 }],
+    },
+    {
+      name: 'vigil_store_reachable',
+      help: 'Whether this replica reaches the shared store (1) or serves its last snapshot (0).',
+      samples: [{ labels: {}, value: coordination.storeReachable() ? 1 : 0 }],
+    },
+    {
+      name: 'vigil_source_lease_owned',
+      help: 'Whether this replica holds the lease of the source, so probes it (1) or not (0).',
+      samples: shared.map((state) => ({ labels: sourceLabels(state), value: owned.has(state.definition.name) ? 1 : 0 })),
+    },
+    {
+      name: 'vigil_source_lease_owner',
+      help: 'The replica holding the lease of the source at the last look; always 1.',
+      samples: shared.flatMap((state) => {
+        const owner = owners.get(state.definition.name);
+        return owner === undefined ? [] : [{ labels: { ...sourceLabels(state), replica: owner }, value: 1 }];
+      }),
+    },
+    {
+      name: 'vigil_lease_changes_total',
+      help: 'Leases this replica acquired, released (balance, shutdown) or lost (taken while it was away).',
+      type: 'counter',
+      samples: (['acquired', 'released', 'lost'] as const).map((change) => ({ labels: { change }, value: changes[change] })),
+    },
+  ];
 }
 
 /** Every metric family, gauges only; a family with no sample still gets its HELP and TYPE. */
 export function renderMetrics(input: MetricsInput): string {
-  const sourceLabels = (state: SourceState) => ({ source: state.definition.name, kind: state.definition.kind });
+  const sourceLabels: SourceLabels = (state) => ({ source: state.definition.name, kind: state.definition.kind });
   const checked = input.states.filter((state) => state.latest !== undefined);
   const families: Family[] = [
     {
@@ -149,6 +203,19 @@ export function renderMetrics(input: MetricsInput): string {
         value: Date.parse(state.latest?.timestamp ?? '') / 1000,
       })),
     },
+    ...(input.nowMs === undefined
+      ? []
+      : [
+          {
+            name: 'vigil_source_result_age_seconds',
+            help: "Seconds since the source's result on show was taken (by this replica or another).",
+            samples: checked.map((state) => ({
+              labels: sourceLabels(state),
+              value: Math.max(0, (input.nowMs ?? 0) - Date.parse(state.latest?.timestamp ?? '')) / 1000,
+            })),
+          },
+        ]),
+    ...(input.coordination ? coordinationFamilies(input.states, input.coordination, sourceLabels) : []),
     {
       name: 'vigil_build_info',
       help: 'The running build of Vigil; always 1.',

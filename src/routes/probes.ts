@@ -22,7 +22,7 @@ export const probesHandlers: FamilyHandlersFactory = (deps) => ({
     res.status(httpStatus).type('text/plain').send(text);
   },
   getReadyz(req, res) {
-    const checks = readinessChecks(deps.engine.sources(), deps.shuttingDown());
+    const checks = readinessChecks(deps.engine.sources(), deps.shuttingDown(), deps.coordination?.storeReachable());
     const { httpStatus, text } = renderProbe('readyz', checks, probeOptions(req));
     res.status(httpStatus).type('text/plain').send(text);
   },
@@ -32,6 +32,8 @@ export const probesHandlers: FamilyHandlersFactory = (deps) => ({
       version: deps.build.version,
       gitHash: deps.build.gitHash,
       uptimeMs: deps.now() - deps.startedAt.getTime(),
+      nowMs: deps.now(),
+      ...(deps.coordination ? { coordination: deps.coordination } : {}),
     });
     res.status(200).type(METRICS_CONTENT_TYPE).send(text);
   },

@@ -18,7 +18,10 @@ export interface CreateStoreOptions {
   readonly skipMigrations?: boolean;
 }
 
-export async function openDriver(config: StoreConfig, logger: Logger): Promise<Driver> {
+/** Where the store is; coordination settings are not the store's business. */
+export type StoreLocation = Pick<StoreConfig, 'url' | 'dataDir'>;
+
+export async function openDriver(config: StoreLocation, logger: Logger): Promise<Driver> {
   return config.url
     ? createPostgresDriver({ url: config.url, logger })
     : createPgliteDriver({ dataDir: config.dataDir });
@@ -34,7 +37,7 @@ export function storeFromDriver(driver: Driver): Store {
   };
 }
 
-export async function createStore(config: StoreConfig, logger: Logger, options: CreateStoreOptions = {}): Promise<Store> {
+export async function createStore(config: StoreLocation, logger: Logger, options: CreateStoreOptions = {}): Promise<Store> {
   const driver = await openDriver(config, logger);
   try {
     if (!options.skipMigrations) await applyMigrations(driver, logger);
@@ -47,7 +50,7 @@ export async function createStore(config: StoreConfig, logger: Logger, options: 
 }
 
 /** Applies pending migrations on an open store's backend (the CLI's `migrate`). */
-export async function migrate(config: StoreConfig, logger: Logger): Promise<{ applied: string[]; store: Store }> {
+export async function migrate(config: StoreLocation, logger: Logger): Promise<{ applied: string[]; store: Store }> {
   const driver = await openDriver(config, logger);
   try {
     const applied = await applyMigrations(driver, logger);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import type { StoreConfig } from '../../src/config/types.ts';
+import type { StoreLocation } from '../../src/store/index.ts';
 import { MEMORY_DATA_DIR } from '../../src/store/index.ts';
 import { createPrivateDatabase } from '../support/pg-database.ts';
 
@@ -14,7 +14,7 @@ export type BackendName = 'pglite' | 'postgres';
 export const BACKENDS: readonly BackendName[] = ['pglite', 'postgres'];
 
 export interface BackendFixture {
-  readonly config: StoreConfig;
+  readonly config: StoreLocation;
   cleanup(): Promise<void>;
 }
 

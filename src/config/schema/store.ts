@@ -2,7 +2,18 @@
 import type { z } from 'zod';
 import type { SecretContext } from '../secret-ref.ts';
 import type { StoreConfig } from '../types.ts';
-import { secret, section, text } from './fields.ts';
+import { duration, flag, secret, section, text } from './fields.ts';
+
+const coordinationSection = section({
+  enabled: flag().prefault(true).meta({
+    description:
+      'With `url`: replicas on this PostgreSQL share one probe schedule (each source leased by one replica) and one view (results pushed to every replica). False: every replica probes every source and answers from its own results.',
+  }),
+  lease_ttl: duration({ min: 300 }).prefault('15s').meta({
+    description:
+      "How long a replica's lease on a source lasts unless renewed (every third of it); a replica that dies has its sources probed by another within one interval + `lease_ttl`. At least 300ms.",
+  }),
+}).meta({ description: 'Replicas sharing this store (only with `url`).' });
 
 export function storeSection(secrets: SecretContext) {
   return section({
@@ -16,8 +27,15 @@ export function storeSection(secrets: SecretContext) {
     data_dir: text().prefault('./.vigil-data').meta({
       description: 'Directory of the embedded store (relative to the working directory); unused when `url` is set.',
     }),
+    coordination: coordinationSection.prefault({}),
   })
-    .transform((s): StoreConfig => ({ url: s.url, dataDir: s.data_dir }))
+    .transform(
+      (s): StoreConfig => ({
+        url: s.url,
+        dataDir: s.data_dir,
+        coordination: { enabled: s.coordination.enabled, leaseTtlMs: s.coordination.lease_ttl },
+      }),
+    )
     .meta({ description: "Where Vigil keeps its own data (users, API keys, sessions, migrations)." });
 }
 
