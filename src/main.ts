@@ -139,6 +139,8 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     stopping ??= (async () => {
       shuttingDown = true;
       logger.info({ reason, graceMs: config.server.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
+      // Hand the leases over first: the other replicas probe this one's sources during the drain.
+      const handover = opened.coordinator?.stop().catch((error: unknown) => logger.warn({ reason: safeErrorMessage(error, secrets) }, 'lease hand-over failed'));
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => {
@@ -148,6 +150,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       // Keep-alive sockets that finish a request while draining would otherwise linger.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       await drained;
+      await handover;
       clearTimeout(force);
       clearInterval(sweep);
       await closeAll();

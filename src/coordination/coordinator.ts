@@ -157,13 +157,13 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
     else if (typeof row.source === 'string') void reload([row.source]).catch(() => undefined);
   }
 
-  /** Probe a newly taken source now unless the result on show is still within its interval. */
-  function probeIfDue(source: string): void {
+  /** A newly taken source is probed when the last result on show falls due (now, if none). */
+  function probeWhenDue(source: string): void {
     const definition = definitions.get(source);
     const latest = engine?.source(source)?.latest;
     if (!definition || !engine) return;
-    const age = latest ? now() - Date.parse(latest.timestamp) : Number.POSITIVE_INFINITY;
-    if (!(age < definition.intervalMs)) engine.probeSoon(source);
+    const due = latest ? Date.parse(latest.timestamp) + definition.intervalMs - now() : 0;
+    engine.probeSoon(source, Number.isFinite(due) ? Math.min(due, definition.intervalMs) : 0);
   }
 
   async function cycle(): Promise<void> {
@@ -172,11 +172,14 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
     const alive = await heartbeat(query, replicaId, leaseTtlMs);
     const renewed = await renewLeases(query, replicaId, sharedNames, leaseTtlMs);
     const still = new Set(renewed.map((lease) => lease.source));
-    for (const [source] of owned) {
-      if (still.has(source)) continue;
-      owned.delete(source);
-      changes.lost += 1;
-      logger.warn({ replica: replicaId, source }, `lease on source "${source}" moved to another replica`);
+    const moved = [...owned.keys()].filter((source) => !still.has(source));
+    for (const source of moved) owned.delete(source);
+    if (moved.length > 0) {
+      changes.lost += moved.length;
+      logger.warn(
+        { replica: replicaId, sources: moved.slice(0, 10), count: moved.length },
+        `leases on ${moved.length} source(s) moved to another replica while this one was away (e.g. "${moved[0]}")`,
+      );
     }
     for (const lease of renewed) owned.set(lease.source, { epoch: lease.epoch, validUntil });
 
@@ -196,7 +199,7 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
         logger.info({ replica: replicaId, acquired: taken.length, share, alive }, 'leases acquired');
         // Results published before this replica took over are part of its view already.
         await reload(taken.map((lease) => lease.source));
-        for (const lease of taken) probeIfDue(lease.source);
+        for (const lease of taken) probeWhenDue(lease.source);
       }
     }
     owners = await leaseOwners(query, sharedNames);

@@ -216,11 +216,11 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
       if (slot && !stopping.signal.aborted) record(slot, result);
     },
 
-    probeSoon(name) {
+    probeSoon(name, delayMs = 0) {
       const slot = slots.get(name);
       if (!slot?.handle || !started || stopping.signal.aborted || slot.inFlight) return;
       clearTimeout(slot.timer);
-      void tick(slot);
+      schedule(slot, Math.max(0, delayMs));
     },
 
     runNow(name) {

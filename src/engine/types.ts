@@ -29,8 +29,11 @@ export interface HealthEngine {
   runNow(name: string): Promise<CheckResult>;
   /** Records a result this process did not probe itself (another replica's, from the store). */
   adopt(name: string, result: CheckResult): void;
-  /** Runs a source now and restarts its rhythm from here (this replica just took its lease). */
-  probeSoon(name: string): void;
+  /**
+   * Runs a source after `delayMs` (default now) and keeps its rhythm from there: a replica that
+   * just took a lease carries on where the previous owner left off.
+   */
+  probeSoon(name: string, delayMs?: number): void;
 }
 
 /**
