@@ -29,6 +29,14 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
  * 200 when no check is `FAILED` and an admin user exists, 403 with code 1 for a missing,
  * invalid or insufficient admin key (the document has no 401), 503 with codes 2-10.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale component is `FAILED` with its code,
+ * as when it cannot be reached.
+ *
  */
 export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<GetSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).get<GetSystemHealthCheckResponses, GetSystemHealthCheckErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -99,6 +107,14 @@ export const getSystemHealthCheck = <ThrowOnError extends boolean = false>(optio
  * `user_frontend` (kind `http`). Vigil refuses to start when a key names no source or a
  * source of another kind.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale component is `FAILED` with its code,
+ * as when it cannot be reached.
+ *
  */
 export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(options?: Options<PostSystemHealthCheckData, ThrowOnError>) => (options?.client ?? client).post<PostSystemHealthCheckResponses, PostSystemHealthCheckErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -138,6 +154,15 @@ export const postSystemHealthCheck = <ThrowOnError extends boolean = false>(opti
  * at build time by `npm run build-info` (`unknown` / the process start time when that was not
  * run); `uptime_ms` is measured from the process start. The public answer carries no
  * reason, no source name and no message.
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale listed service makes `status`
+ * `degraded`. Per-host sources (`resources`, `filesystem`) are probed by each replica
+ * for its own host and are never stale.
  *
  */
 export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
@@ -203,6 +228,15 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
  * enabled, has no source, or has not been checked yet.
  *
  * No source's error message appears here; `GET /healthz/sources` (admin) carries them.
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale service shows `status: error` (the
+ * system then `degraded` or `unhealthy` by the rules above). `resources` is this
+ * replica's own host, never shared and never stale.
  *
  */
 export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?: Options<GetHealthDetailedData, ThrowOnError>) => (options?.client ?? client).get<GetHealthDetailedResponses, GetHealthDetailedErrors, ThrowOnError>({
@@ -271,6 +305,14 @@ export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?
  * statement timeout, a check that does not parse or tries to write); the `error` text then
  * says which, with no credential in it.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale consistency source answers like a
+ * failed scan (503, the last scan failed).
+ *
  */
 export const getHealthConsistency = <ThrowOnError extends boolean = false>(options?: Options<GetHealthConsistencyData, ThrowOnError>) => (options?.client ?? client).get<GetHealthConsistencyResponses, GetHealthConsistencyErrors, ThrowOnError>({
     security: [
@@ -313,6 +355,14 @@ export const getHealthConsistency = <ThrowOnError extends boolean = false>(optio
  * not Vigil's own health, and a 5xx here would tell a load balancer that Vigil is down.
  * **503** (`code: unavailable`) only when no SFTPGo source is configured or it has not been
  * checked yet (nothing to report).
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale SFTPGo source answers like an
+ * unreachable one.
  *
  */
 export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: Options<GetSftpgoStatsData, ThrowOnError>) => (options?.client ?? client).get<GetSftpgoStatsResponses, GetSftpgoStatsErrors, ThrowOnError>({ url: '/api/v1/stats/sftpgo', ...options });
@@ -359,6 +409,14 @@ export const getSftpgoStats = <ThrowOnError extends boolean = false>(options?: O
  * `database` / `cache` are true when the component's last probe succeeded (including a
  * degraded one), false when it failed, has not run yet, or is not configured.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale component counts as down
+ * (`<component>: unavailable` in `errors`).
+ *
  */
 export const getPublicHealth = <ThrowOnError extends boolean = false>(options?: Options<GetPublicHealthData, ThrowOnError>) => (options?.client ?? client).get<GetPublicHealthResponses, GetPublicHealthErrors, ThrowOnError>({ url: '/v1/health', ...options });
 
@@ -392,6 +450,14 @@ export const getPublicHealth = <ThrowOnError extends boolean = false>(options?: 
  * find src openapi package.json package-lock.json -type f ! -path src/build-info.json -print0 \
  * | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
  * ```
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale component counts as down, with
+ * `<component>: stale: no fresh result: ...` in `errors`.
  *
  */
 export const getAdminHealth = <ThrowOnError extends boolean = false>(options?: Options<GetAdminHealthData, ThrowOnError>) => (options?.client ?? client).get<GetAdminHealthResponses, GetAdminHealthErrors, ThrowOnError>({
@@ -481,6 +547,14 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
  * `time.ParseDuration`. Hours keep counting past a day, as in Go.
  * - Both 200 and 503 carry the same body, as documented.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale component is `unhealthy` with that
+ * reason in its `error`.
+ *
  */
 export const getHealthStatus = <ThrowOnError extends boolean = false>(options?: Options<GetHealthStatusData, ThrowOnError>) => (options?.client ?? client).get<GetHealthStatusResponses, GetHealthStatusErrors, ThrowOnError>({
     security: [{ name: 'X-API-Key', type: 'apiKey' }],
@@ -505,6 +579,13 @@ export const getHealthStatus = <ThrowOnError extends boolean = false>(options?: 
  * Hasura answers 500, not 503, for `ERROR`; Vigil keeps Hasura's code so a Hasura-aware
  * client or probe needs no change. The overall state is the engine's aggregate (a failing
  * critical source is unhealthy, a failing non-critical one degrades).
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale source counts as `ERROR`.
  *
  */
 export const getHealthz = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzResponses, GetHealthzErrors, ThrowOnError>({ url: '/healthz', ...options });
@@ -537,6 +618,15 @@ export const getHealthz = <ThrowOnError extends boolean = false>(options?: Optio
  * checked at all is reported `FAILED` from the start): Hasura fills its report as checks
  * complete, and every entry then carries the real time of its last run. `timestamp` is that
  * run's end, in UTC (RFC 3339, millisecond precision). Messages never contain a secret.
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale source is `ERROR` with
+ * `error.message` `stale: no fresh result` and `error.extra` `the last one (<status>) is
+ * <age> s old`; `timestamp` stays the time the result was taken, so its age shows.
  *
  */
 export const getHealthzSources = <ThrowOnError extends boolean = false>(options?: Options<GetHealthzSourcesData, ThrowOnError>) => (options?.client ?? client).get<GetHealthzSourcesResponses, GetHealthzSourcesErrors, ThrowOnError>({
@@ -586,6 +676,16 @@ export const getLivez = <ThrowOnError extends boolean = false>(options?: Options
  * proxies read 503 as "try another instance". `?exclude=<name>` (repeatable) skips a check,
  * as in Kubernetes.
  *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale critical source fails its check.
+ * With replicas on one store a `store` check follows `shutdown`: it fails while this
+ * replica cannot renew its leases or hear the others (it then keeps serving its last
+ * snapshot, marked stale as it ages, and says so in its log).
+ *
  */
 export const getReadyz = <ThrowOnError extends boolean = false>(options?: Options<GetReadyzData, ThrowOnError>) => (options?.client ?? client).get<GetReadyzResponses, GetReadyzErrors, ThrowOnError>({ url: '/readyz', ...options });
 
@@ -601,6 +701,13 @@ export const getReadyz = <ThrowOnError extends boolean = false>(options?: Option
  * - `vigil_source_latency_seconds{source,kind}` and
  * `vigil_source_last_check_timestamp_seconds{source,kind}`: of the last check (absent until
  * the first one finishes);
+ * - `vigil_source_result_age_seconds{source,kind}`: seconds since the result on show was
+ * taken (by this replica or, with replicas on one store, by another);
+ * - with replicas on one store (`store.url`): `vigil_replica_info{replica}` (always 1),
+ * `vigil_store_reachable` (0 while this replica cannot reach the store),
+ * `vigil_source_lease_owned{source,kind}` (1 for the shared sources this replica probes),
+ * `vigil_source_lease_owner{source,kind,replica}` (who holds each lease; always 1) and the
+ * counter `vigil_lease_changes_total{change}` (`acquired`, `released`, `lost`);
  * - `vigil_build_info{version,git_hash}`: always 1;
  * - `vigil_uptime_seconds`: seconds since the process started.
  *
@@ -611,6 +718,14 @@ export const getReadyz = <ThrowOnError extends boolean = false>(options?: Option
  * the content is limited to the above. Bind Vigil to loopback or a private network (the
  * default host is 127.0.0.1), or restrict the path at the proxy, if source names are
  * sensitive.
+ *
+ * **Replicas and stale results.** With `store.url` set, replicas share one view: every
+ * result is published to the store and pushed to every replica, so all of them answer
+ * from the same snapshot. A shared source's result older than its `interval` +
+ * max(`interval`, `timeout`) (its prober stopped, or this replica lost the store) is
+ * *stale* and reported as a failed check with the reason `stale: no fresh result: the
+ * last one (<status>) is <age> s old`; here a stale source has `vigil_source_up` 0 and
+ * status `error`.
  *
  */
 export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });
