@@ -21,6 +21,7 @@ import {
   leaseOwners,
   leaveReplicas,
   loadResults,
+  nextForeignExpiryMs,
   publishResult,
   releaseLeases,
   renewLeases,
@@ -110,6 +111,8 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
   let cycling: Promise<void> | undefined;
   let cycleAgain = false;
   let cycles = 0;
+  /** When the next cycle is due (ms from the end of this one): earlier when a lease lapses sooner. */
+  let nextCycleMs = cycleMs;
   let stopped = false;
   let lastCycleOk = false;
   let storeProblem: string | undefined = undefined;
@@ -181,7 +184,12 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
         `leases on ${moved.length} source(s) moved to another replica while this one was away (e.g. "${moved[0]}")`,
       );
     }
-    for (const lease of renewed) owned.set(lease.source, { epoch: lease.epoch, validUntil });
+    for (const lease of renewed) {
+      const before = owned.get(lease.source);
+      owned.set(lease.source, { epoch: lease.epoch, validUntil });
+      // Renewed late (a slow store or a starved process): its tick may have been skipped.
+      if (before && before.validUntil < startedAt) probeWhenDue(lease.source);
+    }
 
     const share = Math.ceil(sharedNames.length / alive);
     if (owned.size > share) {
@@ -203,6 +211,8 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
       }
     }
     owners = await leaseOwners(query, sharedNames);
+    const lapse = await nextForeignExpiryMs(query, replicaId, sharedNames);
+    nextCycleMs = lapse === undefined ? cycleMs : Math.max(10, Math.min(cycleMs, Math.ceil(lapse) + 10));
     cycles += 1;
     if (cycles % RELOAD_EVERY_CYCLES === 0) {
       await reload();
@@ -232,7 +242,7 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
         if (stopped) return;
         const again = cycleAgain;
         cycleAgain = false;
-        cycleTimer = setTimeout(() => void runCycle(), again ? 0 : cycleMs);
+        cycleTimer = setTimeout(() => void runCycle(), again ? 0 : lastCycleOk ? nextCycleMs : cycleMs);
         cycleTimer.unref();
       });
     return cycling;
@@ -326,8 +336,9 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
       clearTimeout(cycleTimer);
       await cycling;
       owned.clear();
-      await releaseLeases(query, replicaId)
-        .then(() => leaveReplicas(query, replicaId))
+      // Leave first: the others, woken by the release, must already count one replica less.
+      await leaveReplicas(query, replicaId)
+        .then(() => releaseLeases(query, replicaId))
         .catch((error: unknown) => logger.warn({ reason: (error as Error).message }, 'leases not released; they lapse after their TTL'));
       await listener?.close();
       await pool.end().catch(() => undefined);

@@ -197,3 +197,17 @@ export async function leaseOwners(query: Query, sources: readonly string[]): Pro
   );
   return new Map(rows.map((row) => [row.source, row.owner]));
 }
+
+/**
+ * Milliseconds until the first lease among `sources` held by another replica expires
+ * (undefined: none held). A replica that died stops renewing: looking again right then takes
+ * its sources over within the TTL, not the TTL plus a cycle.
+ */
+export async function nextForeignExpiryMs(query: Query, replica: string, sources: readonly string[]): Promise<number | undefined> {
+  const [row] = await query<{ ms: number | null }>(
+    `SELECT (extract(epoch FROM min(expires_at) - now()) * 1000)::float8 AS ms FROM vigil_source_leases
+     WHERE source = ANY($2::text[]) AND owner IS NOT NULL AND owner <> $1 AND expires_at > now()`,
+    [replica, sources],
+  );
+  return row?.ms ?? undefined;
+}

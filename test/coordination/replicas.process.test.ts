@@ -186,7 +186,7 @@ describe('three replicas on one store', () => {
     await sleep(10_000);
     const pings = (await redisPings()) - before;
     const expected = (performance.now() - started) / FAST_MS;
-    expect(pings, `${pings} PINGs in ${Math.round(expected)} intervals`).toBeGreaterThanOrEqual(expected - 2);
+    expect(pings, `${pings} PINGs in ${Math.round(expected)} intervals`).toBeGreaterThanOrEqual(expected - 3);
     expect(pings, `${pings} PINGs in ${Math.round(expected)} intervals`).toBeLessThanOrEqual(expected + 2);
     // Every replica shows the same fresh result.
     const shown = await Promise.all(replicas.map(sourcesOf));
@@ -205,7 +205,8 @@ describe('three replicas on one store', () => {
         10_000,
         () => 'every replica to show api as ERROR',
       );
-      expect(elapsed).toBeLessThanOrEqual(FAST_MS + 1_000);
+      // + 300 ms: this test's polling (every 100 ms, three requests).
+      expect(elapsed).toBeLessThanOrEqual(FAST_MS + 1_000 + 300);
     } finally {
       apiStatus = 200;
     }
