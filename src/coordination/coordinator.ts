@@ -102,6 +102,8 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
   };
 
   const owned = new Map<string, Owned>();
+  /** Held sources whose tick came after the lease's local validity ran out, before renewal. */
+  const skippedWhileHeld = new Set<string>();
   const known = new Map<string, Pick<SharedResult, 'epoch' | 'seq'>>();
   let owners: ReadonlyMap<string, string> = new Map();
   const changes = { acquired: 0, released: 0, lost: 0 };
@@ -185,11 +187,11 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
       );
     }
     for (const lease of renewed) {
-      const before = owned.get(lease.source);
       owned.set(lease.source, { epoch: lease.epoch, validUntil });
-      // Renewed late (a slow store or a starved process): its tick may have been skipped.
-      if (before && before.validUntil < startedAt) probeWhenDue(lease.source);
+      // Renewed late (a slow store or a starved process) after a tick was skipped: catch up.
+      if (skippedWhileHeld.delete(lease.source)) probeWhenDue(lease.source);
     }
+    skippedWhileHeld.clear();
 
     const share = Math.ceil(sharedNames.length / alive);
     if (owned.size > share) {
@@ -198,13 +200,13 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
       for (const source of excess) owned.delete(source);
       const released = await releaseLeases(query, replicaId, excess);
       changes.released += released;
-      logger.info({ replica: replicaId, released, share, alive }, 'leases released to balance the replicas');
+      logger.info({ replica: replicaId, released, share, alive, sources: excess.slice(0, 5) }, 'leases released to balance the replicas');
     } else if (owned.size < share) {
       const taken = await acquireLeases(query, replicaId, sharedNames, share - owned.size, leaseTtlMs);
       for (const lease of taken) owned.set(lease.source, { epoch: lease.epoch, validUntil });
       if (taken.length > 0) {
         changes.acquired += taken.length;
-        logger.info({ replica: replicaId, acquired: taken.length, share, alive }, 'leases acquired');
+        logger.info({ replica: replicaId, acquired: taken.length, share, alive, sources: taken.slice(0, 5).map((l) => l.source) }, 'leases acquired');
         // Results published before this replica took over are part of its view already.
         await reload(taken.map((lease) => lease.source));
         for (const lease of taken) probeWhenDue(lease.source);
@@ -268,7 +270,9 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
 
     shouldProbe(definition) {
       if (stopped) return false;
-      return isLocal(definition.name) || owns(definition.name) !== undefined;
+      if (isLocal(definition.name) || owns(definition.name) !== undefined) return true;
+      if (owned.has(definition.name)) skippedWhileHeld.add(definition.name);
+      return false;
     },
 
     publish(definition: SourceDefinition, result: CheckResult) {
