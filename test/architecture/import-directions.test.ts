@@ -19,6 +19,7 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   config: ['engine', 'render', 'routes', 'http', 'store', 'identity', 'cli'],
   history: ['engine', 'render', 'routes', 'http', 'identity', 'cli'],
   alerts: ['engine', 'render', 'routes', 'http', 'identity', 'cli', 'history'],
+  coordination: ['render', 'routes', 'http', 'identity', 'cli'],
 };
 
 /**
