@@ -186,6 +186,8 @@ describe('bad top-level settings refuse start-up, naming the key and what is exp
     ['server:\n  shutdown_grace: forever\n', 'server.shutdown_grace must be a duration such as "10s", "500ms", "2m" or a number of milliseconds'],
     ['store:\n  url: mysql://x\n', 'store.url must be a postgres:// or postgresql:// URL'],
     ['store:\n  url: { env: VIGIL_TEST_UNSET_DB_URL }\n', 'store.url: environment variable VIGIL_TEST_UNSET_DB_URL is not set'],
+    ['store:\n  coordination:\n    lease_ttl: 100ms\n', 'store.coordination.lease_ttl must be a duration such as "10s", "500ms", "2m" or a number of milliseconds (more than zero)'],
+    ['store:\n  coordination:\n    leases: 3\n', 'store.coordination.leases is not a known key (expected one of enabled, lease_ttl)'],
     ['log:\n  level: loud\n', 'log.level must be one of fatal, error, warn, info, debug, trace, silent'],
     ['auth:\n  jwt:\n    issuer: me\n', 'auth.jwt must be given exactly one of secret (HS256) and jwks_url'],
     ['auth:\n  hasura_admin_secret: { env: VIGIL_TEST_UNSET_HASURA }\n', 'auth.hasura_admin_secret: environment variable VIGIL_TEST_UNSET_HASURA is not set'],
