@@ -78,8 +78,10 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
   const replicaId = input.replicaId ?? defaultReplicaId();
   const now = input.now ?? Date.now;
   const cycleMs = Math.max(100, Math.floor(leaseTtlMs / 3));
-  // A store call that takes longer than half a lease could let the lease lapse: give up first.
-  const queryTimeoutMs = Math.max(250, Math.min(5_000, Math.floor(leaseTtlMs / 2)));
+  // Bounded, but not tight: a starved event loop can see a timer fire before an answer that
+  // already arrived. Safety does not depend on it: a lease is trusted only until TTL after the
+  // renewal started, and the store lets others take it once it expires.
+  const queryTimeoutMs = Math.max(1_000, Math.min(5_000, leaseTtlMs));
   const shared = input.sources.filter((s) => !LOCAL_KINDS.has(s.kind));
   const sharedNames = [...new Set(shared.map((s) => s.name))];
   const definitions = new Map(shared.map((s) => [s.name, s]));
