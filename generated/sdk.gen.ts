@@ -609,14 +609,16 @@ export const getHealthz = <ThrowOnError extends boolean = false>(options?: Optio
  * | Vigil | Hasura `status` | `error` |
  * |---|---|---|
  * | `ok` | `OK` | `null` |
- * | `degraded` | `OK` | `null`: the source answered and its test passed (e.g. Elasticsearch yellow); the degradation shows in `/healthz` (`WARN`) and the other families |
+ * | `degraded` | `OK` | `HealthCheckError`: the source answered and its test passed (e.g. Elasticsearch yellow), so it stays `OK` for a Hasura client; `message` is "dependency: degraded" and `extra` says why. It is what makes `/healthz` answer `WARN` |
  * | `timeout` | `TIMEOUT` | `null` |
- * | `error` | `ERROR` | `HealthCheckError`: `message` is the short "dependency: phase" part of the check's error, `extra` the underlying cause as a string (or `null` when there is none) |
+ * | `error` | `ERROR` | `HealthCheckError`: `message` names the dependency and the phase that failed ("redis: connect failed"), `extra` the underlying cause as a string (or `null` when there is none) |
  * | `failed` (bad configuration) | `FAILED` | a string saying what to fix |
  *
  * A source is listed once its first check has finished (a configuration that cannot be
  * checked at all is reported `FAILED` from the start): Hasura fills its report as checks
- * complete, and every entry then carries the real time of its last run. `timestamp` is that
+ * complete, and every entry then carries the real time of its last run. So `/healthz` and
+ * this report agree: `/healthz` says `WARN` exactly when a reported source is degraded
+ * (`OK` with an `error`), failing while not critical, or not checked yet (absent here). `timestamp` is that
  * run's end, in UTC (RFC 3339, millisecond precision). Messages never contain a secret.
  *
  * **Replicas and stale results.** With `store.url` set, replicas share one view: every

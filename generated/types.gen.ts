@@ -553,6 +553,17 @@ export type HealthCheckError = {
 };
 
 /**
+ * Health Check succeeded with configured test, but the source reports itself degraded
+ * (Vigil's addition; Hasura's type allows an `error` with any status). `error` says why.
+ *
+ */
+export type SourceHealthDegraded = {
+    status: 'OK';
+    error: HealthCheckError;
+    timestamp: SourceHealthTimestamp;
+};
+
+/**
  * Exceptions occurred after running Health Check; refer `error` for in-depth details.
  */
 export type SourceHealthError = {
@@ -584,11 +595,11 @@ export type SourceHealthOk = {
 
 /**
  * Hasura's `HealthStatus`. `error` depends on `status`: `null` for `OK` and `TIMEOUT`, a
- * `HealthCheckError` for `ERROR`, a string for `FAILED`; the alternatives below make a
- * validator enforce it.
+ * `HealthCheckError` for `ERROR` and for a degraded source (`OK`, Vigil's addition), a
+ * string for `FAILED`; the alternatives below make a validator enforce it.
  *
  */
-export type SourceHealthStatus = SourceHealthOk | SourceHealthTimeout | SourceHealthError | SourceHealthFailed;
+export type SourceHealthStatus = SourceHealthOk | SourceHealthDegraded | SourceHealthTimeout | SourceHealthError | SourceHealthFailed;
 
 /**
  * Health Check timed out.

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { readEndpoint } from './endpoint.ts';
 import { optionalBoolean, optionalInteger, optionalString, refuse } from './options.ts';
 import { safeErrorMessage } from '../shared/redact.ts';
-import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
+import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 export type ConsistencySeverity = 'warn' | 'info';
 
@@ -182,7 +182,7 @@ export async function scanConsistency(
           queryMode: 'extended',
         } as pg.QueryConfig);
       } catch (error) {
-        throw new Error(`consistency: check "${query.check}" failed: ${safeErrorMessage(error, input.secrets)}`);
+        throw new ProbeError({ phase: 'query', message: `consistency: check "${query.check}" failed`, detail: safeErrorMessage(error, input.secrets) });
       }
       const rows = result.rows.map(rowOf);
       reports.push({
@@ -204,7 +204,7 @@ export async function scanConsistency(
   }
 }
 
-export function createConsistencyCheck(def: SourceDefinition): Check {
+export function createConsistencyCheck(def: SourceDefinition): Check<'consistency'> {
   const { config, display: database, secrets } = connection(def, def.timeoutMs);
   const builtin = optionalBoolean(def, 'builtin', true);
   const sampleLimit = optionalInteger(def, 'sample_limit', DEFAULT_SAMPLE_LIMIT, { min: 1, max: MAX_SAMPLE_LIMIT });
@@ -225,7 +225,7 @@ export function createConsistencyCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'consistency',
-    async run(signal: AbortSignal): Promise<CheckOutcome> {
+    async run(signal: AbortSignal): Promise<CheckOutcome<ConsistencyDetails>> {
       const deadline = performance.now() + def.timeoutMs;
       const client = new pg.Client(config);
       // A socket error after the run is over must not crash the process.
@@ -237,7 +237,7 @@ export function createConsistencyCheck(def: SourceDefinition): Check {
         try {
           await client.connect();
         } catch (error) {
-          throw new Error(`consistency: connect to ${database} failed: ${safeErrorMessage(error, secrets)}`);
+          throw new ProbeError({ phase: 'connect', message: `consistency: connect to ${database} failed`, detail: safeErrorMessage(error, secrets) });
         }
         const checks = await scanConsistency(client, queries, {
           sampleLimit,

@@ -2,6 +2,7 @@
 // documented response fields, so every figure here is measured, never a constant.
 // Field names are snake_case because several of them surface unchanged in responses.
 import type { AppMigrationStatus } from './app-migrations.ts';
+import type { ConsistencyDetails } from './consistency.ts';
 
 export interface PoolStatistics {
   /** Configured maximum number of connections. */
@@ -132,4 +133,19 @@ export interface ResourcesDetails {
   readonly cpu_used_percent: number;
   readonly memory_available_mb: number;
   readonly memory_used_percent: number;
+}
+
+/** Each kind's details: a result of kind K carries `DetailsByKind[K]` (see `CheckResult`). */
+export interface DetailsByKind {
+  readonly postgres: SqlDetails;
+  readonly mysql: SqlDetails;
+  readonly redis: RedisDetails;
+  readonly rabbitmq: RabbitDetails;
+  readonly elasticsearch: ElasticsearchDetails;
+  readonly nats: NatsDetails;
+  readonly qdrant: QdrantDetails;
+  readonly http: HttpDetails;
+  readonly filesystem: FilesystemDetails;
+  readonly resources: ResourcesDetails;
+  readonly consistency: ConsistencyDetails;
 }

@@ -6,7 +6,7 @@ import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchDetails } from './details.ts';
 import { optionalBoolean, optionalFileText, optionalString, requiredUrl } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
-import { CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+import { ProbeError, CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const STATUSES = ['green', 'yellow', 'red'] as const;
 type ClusterStatus = (typeof STATUSES)[number];
@@ -25,7 +25,7 @@ function authOf(def: SourceDefinition, url: URL): ClientOptions['auth'] {
   return undefined;
 }
 
-export function createElasticsearchCheck(def: SourceDefinition): Check {
+export function createElasticsearchCheck(def: SourceDefinition): Check<'elasticsearch'> {
   const url = requiredUrl(def, 'url', ['http:', 'https:']);
   const auth = authOf(def, url);
   const ca = optionalFileText(def, 'ca_file');
@@ -52,17 +52,21 @@ export function createElasticsearchCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'elasticsearch',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<ElasticsearchDetails>> {
       client ??= new Client(options);
       let health: Awaited<ReturnType<Client['cluster']['health']>>;
       try {
         health = await client.cluster.health({}, { signal });
       } catch (error) {
-        throw new Error(`elasticsearch: cluster health failed at ${shownUrl}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new ProbeError({
+          phase: 'cluster health',
+          message: `elasticsearch: cluster health failed at ${shownUrl}`,
+          detail: error instanceof Error ? error.message : String(error),
+        });
       }
       const status = String(health.status).toLowerCase();
       if (!(STATUSES as readonly string[]).includes(status)) {
-        throw new Error(`elasticsearch: cluster health at ${shownUrl} answered an unknown status "${status}"`);
+        throw new ProbeError({ phase: 'cluster health', message: `elasticsearch: cluster health at ${shownUrl} answered an unknown status "${status}"` });
       }
       const details = {
         cluster_name: health.cluster_name,

@@ -123,7 +123,7 @@ async function onPath(name: string): Promise<boolean> {
   return false;
 }
 
-export function createFilesystemCheck(def: SourceDefinition): Check {
+export function createFilesystemCheck(def: SourceDefinition): Check<'filesystem'> {
   const root = resolve(requiredString(def, 'path'));
   const patternText = optionalString(def, 'pattern') ?? '*';
   const pattern = globToRegExp(patternText);
@@ -134,7 +134,7 @@ export function createFilesystemCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'filesystem',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<FilesystemDetails>> {
       const executablesFound = Object.fromEntries(await Promise.all(executables.map(async (name) => [name, await onPath(name)] as const)));
       const missingExecutables = executables.filter((name) => !executablesFound[name]);
 

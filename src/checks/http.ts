@@ -14,7 +14,7 @@ import {
   requiredUrl,
 } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
-import { CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+import { ProbeError, CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 /** Bodies up to this size are read (for `body_contains` and `json_path`); the rest is dropped. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -138,7 +138,7 @@ function scalarOption(def: SourceDefinition, key: string): Scalar | undefined {
   throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "${key}" must be a string, number, boolean or null`);
 }
 
-export function createHttpCheck(def: SourceDefinition): Check {
+export function createHttpCheck(def: SourceDefinition): Check<'http'> {
   const url = requiredUrl(def, 'url', ['http:', 'https:']);
   const method = (optionalString(def, 'method') ?? 'GET').toUpperCase();
   if (!(METHODS as readonly string[]).includes(method)) {
@@ -166,13 +166,13 @@ export function createHttpCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'http',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<HttpDetails>> {
       let response: HttpResponse;
       try {
         response = await httpRequest({ url, method, headers, body: requestBody, signal, agent, ca, rejectUnauthorized });
       } catch (error) {
         const reason = error instanceof Error ? error.message || error.name : String(error);
-        throw new Error(`http: ${method} ${shownUrl} failed: ${reason}`);
+        throw new ProbeError({ phase: 'request', message: `http: ${method} ${shownUrl} failed`, detail: reason });
       }
       const isJson = /[/+]json\b/i.test(response.contentType);
       let parsed: { value: unknown } | undefined;

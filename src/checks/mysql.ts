@@ -25,7 +25,7 @@ function handshakeVersion(connection: mysql.PoolConnection): string | undefined 
   return typeof version === 'string' ? version.replace(/^5\.5\.5-/, '') : undefined;
 }
 
-export function createMysqlCheck(def: SourceDefinition): Check {
+export function createMysqlCheck(def: SourceDefinition): Check<'mysql'> {
   const settings = readSqlSettings(def, ['mysql:', 'mariadb:'], 3306);
   const { endpoint } = settings;
   const versions = new WeakMap<object, string>();

@@ -10,7 +10,7 @@ import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './d
 import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
 import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
 import { backstopMs, phasesOf } from './probe.ts';
-import { CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+import { ProbeError, CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const STREAM_NOT_FOUND = 10059;
 /** Streams that back KV buckets and object stores: reported as buckets, not as streams. */
@@ -224,7 +224,7 @@ export function awaitGreeting(server: string, timeoutMs: number, signal: AbortSi
   });
 }
 
-export function createNatsCheck(def: SourceDefinition): Check {
+export function createNatsCheck(def: SourceDefinition): Check<'nats'> {
   const settings = readNatsSettings(def);
   const scheme = settings.servers[0]?.startsWith('tls:') ? 'tls:' : 'nats:';
   const backstop = backstopMs(def.timeoutMs);
@@ -334,12 +334,12 @@ export function createNatsCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'nats',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<NatsDetails>> {
       const phase = phasesOf('nats', signal, settings.secrets);
       return probeOnClient(clients, signal, phase, async (client) => {
         const jetstream = await phase('JetStream', () => jetstreamEnabled(client.jsm));
         const wantsJetStream = settings.streams.length > 0 || settings.kvBuckets.length > 0 || settings.jobs !== undefined;
-        if (!jetstream && wantsJetStream) throw new Error('nats: JetStream failed: not enabled on the server');
+        if (!jetstream && wantsJetStream) throw new ProbeError({ phase: 'JetStream', message: 'nats: JetStream failed', detail: 'not enabled on the server' });
 
         const missing: string[] = [];
         const streams = jetstream ? await phase('streams', () => listStreams(client.jsm, missing)) : [];

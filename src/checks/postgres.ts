@@ -33,7 +33,7 @@ function sslFromUrl(url: URL | undefined): pg.ClientConfig['ssl'] {
   return mode === 'no-verify' ? { rejectUnauthorized: false } : true;
 }
 
-export function createPostgresCheck(def: SourceDefinition): Check {
+export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
   const settings = readSqlSettings(def, ['postgres:', 'postgresql:'], 5432);
   const migrationsSettings = readAppMigrationsSettings(def);
   const { endpoint } = settings;

@@ -1,6 +1,7 @@
 // The steps of one probe: each named phase is bounded by the run's AbortSignal and turns any
 // failure into "<kind>: <phase> failed: <reason>" with every secret masked.
 import { safeErrorMessage } from '../shared/redact.ts';
+import { ProbeError } from './types.ts';
 
 /**
  * Settles like `work`, or rejects as soon as `signal` aborts. A late settlement of `work` is
@@ -44,14 +45,14 @@ export type Phase = <T>(name: string, work: () => Promise<T>, onLate?: (value: T
 
 /**
  * A runner of named phases for one probe of `kind`: each phase stops waiting when `signal`
- * aborts, and its failure becomes `Error("<kind>: <name> failed: <reason>")`, redacted.
+ * aborts, and its failure becomes a `ProbeError` ("<kind>: <name> failed", the reason as its detail), redacted.
  */
 export function phasesOf(kind: string, signal: AbortSignal, secrets: readonly (string | undefined)[]): Phase {
   return async (name, work, onLate) => {
     try {
       return await untilAborted(Promise.resolve().then(work), signal, onLate);
     } catch (error) {
-      throw new Error(`${kind}: ${name} failed: ${safeErrorMessage(error, secrets)}`);
+      throw new ProbeError({ phase: name, message: `${kind}: ${name} failed`, detail: safeErrorMessage(error, secrets) });
     }
   };
 }

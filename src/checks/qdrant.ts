@@ -4,9 +4,9 @@ import type { QdrantDetails } from './details.ts';
 import { createProbeAgent, httpRequest, type HttpResponse } from './http.ts';
 import { optionalString, requiredUrl } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
-import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
+import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
-export function createQdrantCheck(def: SourceDefinition): Check {
+export function createQdrantCheck(def: SourceDefinition): Check<'qdrant'> {
   const base = requiredUrl(def, 'url', ['http:', 'https:']);
   const apiKey = optionalString(def, 'api_key');
   const shownUrl = displayUrl(base.toString());
@@ -20,10 +20,10 @@ export function createQdrantCheck(def: SourceDefinition): Check {
     try {
       response = await httpRequest({ url, headers, signal, agent });
     } catch (error) {
-      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ProbeError({ phase, message: `qdrant: ${phase} failed at ${shownUrl}`, detail: error instanceof Error ? error.message : String(error) });
     }
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: HTTP ${response.statusCode}`);
+      throw new ProbeError({ phase, message: `qdrant: ${phase} failed at ${shownUrl}`, detail: `HTTP ${response.statusCode}` });
     }
     return response;
   }
@@ -32,13 +32,13 @@ export function createQdrantCheck(def: SourceDefinition): Check {
     try {
       return JSON.parse(response.body.toString('utf8')) as T;
     } catch {
-      throw new Error(`qdrant: ${phase} failed at ${shownUrl}: the answer is not JSON`);
+      throw new ProbeError({ phase, message: `qdrant: ${phase} failed at ${shownUrl}`, detail: 'the answer is not JSON' });
     }
   }
 
   return {
     kind: 'qdrant',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<QdrantDetails>> {
       await get('readyz', 'readiness', signal);
       const [collections, root] = await Promise.all([
         get('collections', 'list collections', signal).then((r) => json<{ result?: { collections?: unknown[] } }>(r, 'list collections')),
@@ -48,7 +48,7 @@ export function createQdrantCheck(def: SourceDefinition): Check {
           .catch(() => ({ version: undefined })),
       ]);
       const list = collections.result?.collections;
-      if (!Array.isArray(list)) throw new Error(`qdrant: list collections failed at ${shownUrl}: unexpected answer`);
+      if (!Array.isArray(list)) throw new ProbeError({ phase: 'list collections', message: `qdrant: list collections failed at ${shownUrl}`, detail: 'unexpected answer' });
       const details = {
         ready: true,
         collections_count: list.length,

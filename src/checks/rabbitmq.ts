@@ -33,7 +33,7 @@ function readRabbitSettings(def: SourceDefinition): { readonly connect: amqp.Opt
   return { connect, secrets: endpoint.secrets, queues: optionalStringList(def, 'queues') };
 }
 
-export function createRabbitmqCheck(def: SourceDefinition): Check {
+export function createRabbitmqCheck(def: SourceDefinition): Check<'rabbitmq'> {
   const settings = readRabbitSettings(def);
   const closedConnections = new WeakSet<amqp.ChannelModel>();
   const backstop = backstopMs(def.timeoutMs);
@@ -74,7 +74,7 @@ export function createRabbitmqCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'rabbitmq',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<RabbitDetails>> {
       const phase = phasesOf('rabbitmq', signal, settings.secrets);
       return probeOnClient(connections, signal, phase, async (connection) => {
         const channel = await phase('channel open', () => openChannel(connection));

@@ -78,7 +78,7 @@ export function readRedisOptions(def: SourceDefinition): { readonly options: Red
   return { options, secrets: endpoint.secrets };
 }
 
-export function createRedisCheck(def: SourceDefinition): Check {
+export function createRedisCheck(def: SourceDefinition): Check<'redis'> {
   const { options, secrets } = readRedisOptions(def);
   const backstop = backstopMs(def.timeoutMs);
 

@@ -14,7 +14,8 @@ import { CheckConfigError, SOURCE_KINDS, type Check, type SourceDefinition, type
 
 export type CheckFactory = (definition: SourceDefinition) => Check;
 
-const FACTORIES: Readonly<Record<SourceKind, CheckFactory>> = {
+/** Each kind's factory builds a check of that kind, reporting that kind's details. */
+const FACTORIES: { readonly [K in SourceKind]: (definition: SourceDefinition) => Check<K> } = {
   postgres: createPostgresCheck,
   mysql: createMysqlCheck,
   redis: createRedisCheck,

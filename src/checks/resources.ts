@@ -49,7 +49,7 @@ async function memory(): Promise<{ total: number; available: number }> {
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
-export function createResourcesCheck(def: SourceDefinition): Check {
+export function createResourcesCheck(def: SourceDefinition): Check<'resources'> {
   // The CPU figure is the average since the previous run; the first run (or one coming sooner
   // than this) measures over a sample of this length instead.
   const sampleMs = Math.max(10, Math.min(optionalNumber(def, 'cpu_sample_ms', 250), def.timeoutMs / 2));
@@ -60,7 +60,7 @@ export function createResourcesCheck(def: SourceDefinition): Check {
 
   return {
     kind: 'resources',
-    async run(signal): Promise<CheckOutcome> {
+    async run(signal): Promise<CheckOutcome<ResourcesDetails>> {
       let from = previous;
       if (!from || performance.now() - from.at < sampleMs) {
         from = sampleCpu();

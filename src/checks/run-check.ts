@@ -4,7 +4,19 @@
 // dependency past the deadline: a hung check's promise is simply abandoned.
 import { elapsedMs } from './probe.ts';
 import { collectSecrets, redactSecrets, safeErrorMessage } from '../shared/redact.ts';
-import { CheckConfigError, CheckFailure, type Check, type CheckResult, type CheckStatus, type SourceDefinition } from './types.ts';
+import {
+  CheckConfigError,
+  failureText,
+  ProbeError,
+  type Check,
+  type CheckResult,
+  type CheckStatus,
+  type Failure,
+  type KindDetails,
+  type KindResult,
+  type SourceDefinition,
+  type SourceKind,
+} from './types.ts';
 
 /**
  * Where `runCheck` gets its check from. `current()` may build the check lazily (and throw a
@@ -30,8 +42,11 @@ const MIN_RETRY_ATTEMPT_MS = 50;
 interface Attempt {
   readonly status: CheckStatus;
   readonly latencyMs: number;
+  /** Why a successful run is degraded. */
   readonly message?: string;
-  readonly details?: Readonly<Record<string, unknown>>;
+  /** What went wrong, when the attempt failed. */
+  readonly failure?: Failure;
+  readonly details?: KindDetails;
 }
 
 /**
@@ -43,11 +58,11 @@ export function secretsOf(definition: SourceDefinition): readonly string[] {
 }
 
 /** `value` with every string inside redacted (details can echo URLs or server messages). */
-function redactDeep(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return redactSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
+function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, secrets)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactDeep(child, secrets)]));
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, redactDeep(child, secrets)])) as T;
   }
   return value;
 }
@@ -69,12 +84,36 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** A thrown error's message, redacted and naming the dependency ("redis: ..."). */
-function failureMessage(kind: string, error: unknown, secrets: readonly string[]): string {
+/** What a thrown error says went wrong, redacted and naming the dependency ("redis: ..."). */
+function failureOf(kind: string, error: unknown, secrets: readonly string[]): Failure {
+  if (error instanceof ProbeError) {
+    const { phase, message, detail } = error.failure;
+    return {
+      phase,
+      message: safeErrorMessage(message, secrets),
+      ...(detail !== undefined ? { detail: safeErrorMessage(detail, secrets) } : {}),
+    };
+  }
   const message = safeErrorMessage(error, secrets);
   // A configuration error already names the source and the key to fix.
-  if (error instanceof CheckConfigError || message.startsWith(`${kind}:`)) return message;
-  return `${kind}: ${message}`;
+  if (error instanceof CheckConfigError) return { phase: 'configuration', message };
+  return { phase: 'run', message: message.startsWith(`${kind}:`) ? message : `${kind}: ${message}` };
+}
+
+/** `failure` with the number of attempts said, on its most specific part. */
+function afterAttempts(failure: Failure, attempts: number): Failure {
+  const suffix = ` (after ${attempts} attempts)`;
+  return failure.detail === undefined
+    ? { ...failure, message: `${failure.message}${suffix}` }
+    : { ...failure, detail: `${failure.detail}${suffix}` };
+}
+
+function redactFailure(failure: Failure, secrets: readonly string[]): Failure {
+  return {
+    phase: failure.phase,
+    message: redactSecrets(failure.message, secrets),
+    ...(failure.detail !== undefined ? { detail: redactSecrets(failure.detail, secrets) } : {}),
+  };
 }
 
 async function attemptOnce(
@@ -90,7 +129,7 @@ async function attemptOnce(
     check = handle.current();
   } catch (error) {
     const status = error instanceof CheckConfigError ? 'failed' : 'error';
-    return { status, latencyMs: 0, message: failureMessage(definition.kind, error, secrets) };
+    return { status, latencyMs: 0, failure: failureOf(definition.kind, error, secrets) };
   }
 
   const timeoutMs = Math.max(1, Math.round(deadlineMs));
@@ -101,13 +140,21 @@ async function attemptOnce(
   const deadline = new Promise<Attempt>((resolve) => {
     timer = setTimeout(() => {
       // Settle first, then abort: the check's own AbortError must not win the race.
-      resolve({ status: 'timeout', latencyMs: elapsedMs(started), message: `${definition.kind}: no answer within ${timeoutMs} ms` });
+      resolve({
+        status: 'timeout',
+        latencyMs: elapsedMs(started),
+        failure: { phase: 'deadline', message: `${definition.kind}: no answer within ${timeoutMs} ms` },
+      });
       controller.abort(new Error(`deadline of ${timeoutMs} ms reached`));
     }, timeoutMs);
   });
   const stopped = new Promise<Attempt>((resolve) => {
     onOuterAbort = () => {
-      resolve({ status: 'error', latencyMs: elapsedMs(started), message: `${definition.kind}: run aborted (engine stopping)` });
+      resolve({
+        status: 'error',
+        latencyMs: elapsedMs(started),
+        failure: { phase: 'run', message: `${definition.kind}: run aborted (engine stopping)` },
+      });
       controller.abort(new Error('engine stopping'));
     };
     if (outer?.aborted) onOuterAbort();
@@ -125,8 +172,8 @@ async function attemptOnce(
       (error: unknown): Attempt => ({
         status: error instanceof CheckConfigError ? 'failed' : 'error',
         latencyMs: elapsedMs(started),
-        message: failureMessage(definition.kind, error, secrets),
-        ...(error instanceof CheckFailure ? { details: error.details } : {}),
+        failure: failureOf(definition.kind, error, secrets),
+        ...(error instanceof ProbeError && error.details !== undefined ? { details: error.details } : {}),
       }),
     );
 
@@ -171,12 +218,20 @@ export function runBoundMs(definition: SourceDefinition): number {
  * = retry_interval = 10 s) quick failures are still retried, compressed into the interval,
  * while a dependency that hangs uses the whole budget on its first attempt.
  */
+export async function runCheck<K extends SourceKind>(
+  definition: SourceDefinition,
+  target: Check<K>,
+  options?: RunCheckOptions,
+): Promise<KindResult<K>>;
+export async function runCheck(definition: SourceDefinition, target: Check | CheckHandle, options?: RunCheckOptions): Promise<CheckResult>;
 export async function runCheck(
   definition: SourceDefinition,
   target: Check | CheckHandle,
   options: RunCheckOptions = {},
 ): Promise<CheckResult> {
   const handle = 'current' in target ? target : fixedHandle(target);
+  // The kind the result is typed by: the check's own, or the declared one when there is no check.
+  const kind = 'current' in target ? definition.kind : target.kind;
   const secrets = secretsOf(definition);
   const runEnds = performance.now() + Math.max(definition.intervalMs, definition.timeoutMs);
   const maxAttempts = 1 + Math.max(0, Math.floor(definition.retries));
@@ -192,19 +247,20 @@ export async function runCheck(
     last = await attemptOnce(definition, handle, Math.min(definition.timeoutMs, left), options.signal, secrets);
   }
 
-  const failing = last.status === 'error' || last.status === 'timeout';
-  const message =
-    last.message === undefined
-      ? undefined
-      : redactSecrets(failing && attempts > 1 ? `${last.message} (after ${attempts} attempts)` : last.message, secrets);
   const now = options.now ?? Date.now;
-  return {
+  const common = {
     source: definition.name,
-    kind: definition.kind,
-    status: last.status,
+    kind,
     latencyMs: last.latencyMs,
-    ...(message !== undefined ? { error: message } : {}),
-    ...(last.details !== undefined ? { details: redactDeep(last.details, secrets) as Readonly<Record<string, unknown>> } : {}),
+    ...(last.details !== undefined ? { details: redactDeep(last.details, secrets) } : {}),
     timestamp: new Date(now()).toISOString(),
   };
+  if (last.status === 'ok' || last.status === 'degraded') {
+    const message = last.message === undefined ? undefined : redactSecrets(last.message, secrets);
+    // The one place a result meets its kind: the check of kind K reported DetailsByKind[K].
+    return { ...common, status: last.status, ...(message !== undefined ? { error: message } : {}) } as CheckResult;
+  }
+  const failed = last.failure ?? { phase: 'run', message: `${definition.kind}: the run failed without a reason` };
+  const failure = redactFailure(attempts > 1 ? afterAttempts(failed, attempts) : failed, secrets);
+  return { ...common, status: last.status, error: failureText(failure), failure } as CheckResult;
 }

@@ -1,5 +1,6 @@
 // The contract between dependency checks, the engine that schedules them and the renderers
 // that turn their results into each documented API shape.
+import type { DetailsByKind } from './details.ts';
 
 /**
  * The status of one run of one source.
@@ -8,24 +9,30 @@
  */
 export type CheckStatus = 'ok' | 'degraded' | 'error' | 'timeout' | 'failed';
 
+/** `error`, `timeout` or `failed`: the run did not get the answer it needs. */
+export type FailingStatus = Exclude<CheckStatus, 'ok' | 'degraded'>;
+
+/** The details any kind reports (see `details.ts`). */
+export type KindDetails = DetailsByKind[SourceKind];
+
 /** What a check's `run` returns on success. A check throws on failure instead of returning. */
-export interface CheckOutcome {
+export interface CheckOutcome<Details = KindDetails> {
   /** Defaults to `ok`; a check may report `degraded` (e.g. Elasticsearch yellow). */
   readonly status?: 'ok' | 'degraded';
   /** Why the outcome is degraded; never holds a secret. */
   readonly message?: string;
   /** Kind-specific figures (see `details.ts`). */
-  readonly details?: Readonly<Record<string, unknown>>;
+  readonly details?: Details;
 }
 
 /**
  * One dependency probe. Factories (`createRedisCheck(input)`) refuse bad settings by throwing
- * `CheckConfigError`; `run` writes only the success path and throws an Error naming the
+ * `CheckConfigError`; `run` writes only the success path and throws a `ProbeError` naming the
  * dependency and the phase ("redis: INFO failed: ...") on failure.
  */
-export interface Check {
-  readonly kind: SourceKind;
-  run(signal: AbortSignal): Promise<CheckOutcome>;
+export interface Check<K extends SourceKind = SourceKind> {
+  readonly kind: K;
+  run(signal: AbortSignal): Promise<CheckOutcome<DetailsByKind[K]>>;
   /** Releases long-lived clients (pools, connections). Safe to call twice. */
   close(): Promise<void>;
   /**
@@ -43,15 +50,47 @@ export class CheckConfigError extends Error {
 }
 
 /**
- * Optional way for `run` to fail while still reporting what it measured (e.g. Elasticsearch
- * red with its shard counts, a missing directory): the result is `error` with these details.
+ * What went wrong in a run, as data: renderers read these fields, never a message's text.
+ * Every string is redacted by `runCheck`.
  */
-export class CheckFailure extends Error {
-  override readonly name = 'CheckFailure';
-  readonly details: Readonly<Record<string, unknown>>;
-  constructor(message: string, details: Readonly<Record<string, unknown>>) {
-    super(message);
+export interface Failure {
+  /** The step that failed: a probe phase ("connect", "query"), or `deadline`, `configuration`, `run`. */
+  readonly phase: string;
+  /** One short line naming the dependency and the step ("redis: connect failed"). */
+  readonly message: string;
+  /** The underlying cause ("connect ECONNREFUSED 127.0.0.1:6390"); absent when `message` says all. */
+  readonly detail?: string;
+}
+
+/** `failure` as one line, for logs and the families that show a single message. */
+export function failureText(failure: Failure): string {
+  return failure.detail === undefined ? failure.message : `${failure.message}: ${failure.detail}`;
+}
+
+/**
+ * How `run` fails with a phase: the message reads "<message>: <detail>" for logs, while the
+ * fields travel with the result. `details` keeps what the run measured before failing
+ * (Elasticsearch red with its shard counts, a missing directory).
+ */
+export class ProbeError extends Error {
+  override readonly name: string = 'ProbeError';
+  readonly failure: Failure;
+  readonly details: KindDetails | undefined;
+  constructor(failure: Failure, details?: KindDetails) {
+    super(failureText(failure));
+    this.failure = failure;
     this.details = details;
+  }
+}
+
+/**
+ * A run that got its answer and found it wrong (an unexpected status code, a red cluster): the
+ * result is `error`, with what was measured. The message names the dependency already.
+ */
+export class CheckFailure extends ProbeError {
+  override readonly name = 'CheckFailure';
+  constructor(message: string, details: KindDetails, phase = 'verify') {
+    super({ phase, message }, details);
   }
 }
 
@@ -87,15 +126,53 @@ export interface SourceDefinition {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-/** The result of one run of one source, as kept by the engine. */
-export interface CheckResult {
+interface ResultCommon {
   readonly source: string;
-  readonly kind: string;
-  readonly status: CheckStatus;
   readonly latencyMs: number;
-  /** Short message naming dependency and phase; never a password, token or URL credential. */
-  readonly error?: string;
-  readonly details?: Readonly<Record<string, unknown>>;
   /** ISO 8601 UTC time at which the run finished. */
   readonly timestamp: string;
+}
+
+/** A run that got its answer: `ok`, or `degraded` with `error` saying why. */
+export interface AnsweredResult<K extends string, Details> extends ResultCommon {
+  readonly kind: K;
+  readonly status: 'ok' | 'degraded';
+  /** Why the source is degraded (one line naming the dependency); never a secret. */
+  readonly error?: string;
+  readonly failure?: undefined;
+  readonly details?: Details;
+}
+
+/** A run that failed: what went wrong as data (`failure`) and as one line (`error`). */
+export interface FailedResult<K extends string, Details> extends ResultCommon {
+  readonly kind: K;
+  readonly status: FailingStatus;
+  /** `failureText(failure)`: one line for logs and single-message families; never a secret. */
+  readonly error: string;
+  readonly failure: Failure;
+  /** What the run measured before it failed, when the check reports it. */
+  readonly details?: Details;
+}
+
+/** The result of one run of a source of kind `K`, with that kind's details. */
+export type KindResult<K extends SourceKind> = K extends SourceKind
+  ? AnsweredResult<K, DetailsByKind[K]> | FailedResult<K, DetailsByKind[K]>
+  : never;
+
+/** A source of a kind Vigil does not know: it cannot be checked, so it only ever fails. */
+export type UnknownKindResult = FailedResult<string, never> & { readonly status: 'failed' };
+
+/** The result of one run of one source, as kept by the engine: a union on `kind`. */
+export type CheckResult = KindResult<SourceKind> | UnknownKindResult;
+
+/** Whether `result` comes from a source of kind `kind` (its details are that kind's). */
+export function isKind<K extends SourceKind>(result: CheckResult, kind: K): result is KindResult<K> {
+  return result.kind === kind;
+}
+
+/** The details of the last run when its source is of one of `kinds`. */
+export function detailsOf<K extends SourceKind>(result: CheckResult | undefined, ...kinds: readonly K[]): KindResult<K>['details'] {
+  if (result === undefined) return undefined;
+  for (const kind of kinds) if (isKind(result, kind)) return result.details;
+  return undefined;
 }

@@ -1,11 +1,13 @@
 // Keeps one source's check (and so its long-lived clients) and rebuilds it when broken.
 import type { CheckHandle } from '../checks/run-check.ts';
-import type { Check, SourceDefinition } from '../checks/types.ts';
+import type { Check, SourceDefinition, SourceKind } from '../checks/types.ts';
 
 /** How long `close()` of a check may take before the engine stops waiting for it. */
 const CLOSE_WAIT_MS = 2_000;
 
 export interface ManagedCheckHandle extends CheckHandle {
+  /** The kind of the check the handle keeps (the factory decided it). */
+  readonly kind: SourceKind;
   /** Closes the current check; afterwards `current()` throws. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export function createCheckHandle(
   const retiring = new Set<Promise<void>>();
 
   return {
+    kind: initial.kind,
     current() {
       if (closed) throw new Error(`source "${definition.name}" is stopped`);
       check ??= factory(definition);

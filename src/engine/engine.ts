@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createCheck as registryCreateCheck } from '../checks/registry.ts';
 import { redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { runCheck, secretsOf } from '../checks/run-check.ts';
-import { CheckConfigError, type Check, type CheckResult, type SourceDefinition } from '../checks/types.ts';
+import { CheckConfigError, failureText, type Check, type CheckResult, type SourceDefinition, type SourceKind } from '../checks/types.ts';
 import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';
 import type { HealthEngine, ProbeCoordinator, SourceState } from './types.ts';
 
@@ -15,8 +15,6 @@ export interface HealthEngineInput {
   readonly invalidSources?: readonly { readonly definition: SourceDefinition; readonly reason: string }[];
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   readonly createCheck?: (definition: SourceDefinition) => Check;
-  /** Results kept per source, most recent last. */
-  readonly historySize?: number;
   /** Clock for result timestamps (tests move time); latency uses the monotonic clock. */
   readonly now?: () => number;
   /**
@@ -37,7 +35,6 @@ interface Slot {
   /** Absent when the source cannot run (invalid, or its factory refused it). */
   readonly handle: ManagedCheckHandle | undefined;
   latest: CheckResult | undefined;
-  history: CheckResult[];
   inFlight: Promise<CheckResult> | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -45,7 +42,6 @@ interface Slot {
 export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   const { logger } = input;
   const factory = input.createCheck ?? registryCreateCheck;
-  const historySize = Math.max(1, input.historySize ?? 20);
   const now = input.now ?? Date.now;
   const stopping = new AbortController();
   // Every run in flight listens for stop(); with many sources that is many listeners, not a leak.
@@ -61,12 +57,28 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   });
 
   function failedResult(definition: SourceDefinition, reason: string): CheckResult {
+    const failure = { phase: 'configuration', message: redactSecrets(reason, secretsOf(definition)) };
     return {
       source: definition.name,
       kind: definition.kind,
       status: 'failed',
       latencyMs: 0,
-      error: redactSecrets(reason, secretsOf(definition)),
+      error: failureText(failure),
+      failure,
+      timestamp: new Date(now()).toISOString(),
+    };
+  }
+
+  /** What a run that threw past runCheck reports (runCheck does not reject; this guards the loop). */
+  function brokenRun(definition: SourceDefinition, kind: SourceKind, error: unknown): CheckResult {
+    const failure = { phase: 'run', message: safeErrorMessage(error, secretsOf(definition)) };
+    return {
+      source: definition.name,
+      kind,
+      status: 'error',
+      latencyMs: 0,
+      error: failureText(failure),
+      failure,
       timestamp: new Date(now()).toISOString(),
     };
   }
@@ -74,7 +86,6 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   function record(slot: Slot, result: CheckResult): void {
     const previous = slot.latest;
     slot.latest = result;
-    slot.history = [...slot.history, result].slice(-historySize);
     if (previous?.status !== result.status) {
       const fields = {
         source: result.source,
@@ -101,7 +112,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
       logger.error({ source: definition.name }, `source "${definition.name}" is declared twice; the second one is ignored`);
       return undefined;
     }
-    const slot: Slot = { definition, handle, latest: undefined, history: [], inFlight: undefined, timer: undefined };
+    const slot: Slot = { definition, handle, latest: undefined, inFlight: undefined, timer: undefined };
     slots.set(definition.name, slot);
     return slot;
   }
@@ -135,15 +146,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     const handle = slot.handle;
     if (!handle) return Promise.resolve(slot.latest as CheckResult);
     const inFlight = runCheck(slot.definition, handle, { signal: stopping.signal, now })
-      .catch((error: unknown): CheckResult => ({
-        // runCheck does not reject; this keeps a bug there from killing the loop.
-        source: slot.definition.name,
-        kind: slot.definition.kind,
-        status: 'error',
-        latencyMs: 0,
-        error: safeErrorMessage(error, secretsOf(slot.definition)),
-        timestamp: new Date(now()).toISOString(),
-      }))
+      .catch((error: unknown) => brokenRun(slot.definition, handle.kind, error))
       .then((result) => {
         // A run cut short by stop() says nothing about the dependency.
         if (!stopping.signal.aborted) {
@@ -175,7 +178,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   }
 
   function snapshot(slot: Slot): SourceState {
-    return { definition: slot.definition, latest: slot.latest, history: slot.history };
+    return { definition: slot.definition, latest: slot.latest };
   }
 
   return {

@@ -1,12 +1,10 @@
 import type { CheckResult, CheckStatus, SourceDefinition } from '../checks/types.ts';
 
-/** What the engine knows of one source: its definition, last result and a short history. */
+/** What the engine knows of one source: its definition and last result. */
 export interface SourceState {
   readonly definition: SourceDefinition;
   /** Undefined until the first run finishes. */
   readonly latest: CheckResult | undefined;
-  /** Most recent last, bounded in length. */
-  readonly history: readonly CheckResult[];
 }
 
 /** Overall status across sources, Spring-style: the order is the severity. */

@@ -1,7 +1,7 @@
 // 002's health: the database and cache components' engine state -> the public body
 // (`GET /v1/health`, reasons withheld) or the admin body (`GET /v1/admin/health`, reasons and
 // `source_hash`). Pure: every figure comes from the components' last successful probe.
-import type { CheckResult } from '../engine/types.ts';
+import { detailsOf, type CheckResult } from '../checks/types.ts';
 import { adminHttpCode, adminStatus, aggregate, hasAnswered, type AggregateEntry } from './status-rules.ts';
 import type {
   AdminCacheStatistics as CacheStatistics,
@@ -41,47 +41,42 @@ function measured(state: ComponentState | null): CheckResult | undefined {
   return latest && hasAnswered(latest.status) ? latest : undefined;
 }
 
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function count(source: Readonly<Record<string, unknown>> | undefined, key: string): number | null {
-  const value = source?.[key];
+// The contract's figures are non-negative; a figure outside it becomes null, never invented.
+function count(value: number | undefined): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
 }
 
-function amount(source: Readonly<Record<string, unknown>> | undefined, key: string): number | null {
-  const value = source?.[key];
+function amount(value: number | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 /** `db_statistics` from SqlDetails (`pool` and `query_latency_ms`). */
 export function dbStatistics(state: ComponentState | null): DbStatistics {
-  const details = measured(state)?.details;
-  const pool = isRecord(details?.pool) ? details.pool : undefined;
+  const details = detailsOf(measured(state), 'postgres', 'mysql');
+  const pool = details?.pool;
   return {
-    size: count(pool, 'size'),
-    checked_in: count(pool, 'checked_in'),
-    checked_out: count(pool, 'checked_out'),
-    overflow: count(pool, 'waiting'),
-    total: count(pool, 'total'),
-    latency_ms: amount(details, 'query_latency_ms'),
+    size: count(pool?.size),
+    checked_in: count(pool?.checked_in),
+    checked_out: count(pool?.checked_out),
+    overflow: count(pool?.waiting),
+    total: count(pool?.total),
+    latency_ms: amount(details?.query_latency_ms),
   };
 }
 
 /** `cache_statistics` from RedisDetails (INFO figures and `ping_latency_ms`). */
 export function cacheStatistics(state: ComponentState | null): CacheStatistics {
-  const details = measured(state)?.details;
-  const hitRate = amount(details, 'hit_rate');
+  const details = detailsOf(measured(state), 'redis');
+  const hitRate = amount(details?.hit_rate);
   return {
-    memory_usage_bytes: count(details, 'memory_usage_bytes'),
-    total_keys: count(details, 'total_keys'),
-    connected_clients: count(details, 'connected_clients'),
-    uptime_seconds: count(details, 'uptime_seconds'),
-    evicted_keys: count(details, 'evicted_keys'),
+    memory_usage_bytes: count(details?.memory_usage_bytes),
+    total_keys: count(details?.total_keys),
+    connected_clients: count(details?.connected_clients),
+    uptime_seconds: count(details?.uptime_seconds),
+    evicted_keys: count(details?.evicted_keys),
     hit_rate: hitRate !== null && hitRate <= 100 ? hitRate : null,
-    total_commands_processed: count(details, 'total_commands_processed'),
-    latency_ms: amount(details, 'ping_latency_ms'),
+    total_commands_processed: count(details?.total_commands_processed),
+    latency_ms: amount(details?.ping_latency_ms),
   };
 }
 

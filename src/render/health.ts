@@ -16,8 +16,8 @@ import type {
   SftpgoStats,
 } from '../../generated/types.gen.ts';
 import type { AppMigrationStatus } from '../checks/app-migrations.ts';
-import type { ConsistencyDetails } from '../checks/consistency.ts';
-import type { FilesystemDetails, ResourcesDetails, SqlDetails } from '../checks/details.ts';
+import type { FilesystemDetails } from '../checks/details.ts';
+import { detailsOf } from '../checks/types.ts';
 import type { BuildInfo } from '../http/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { MigrationStatus } from '../store/types.ts';
@@ -77,15 +77,9 @@ export function renderHealthBasic(input: BasicHealthInput): HealthBasic {
   };
 }
 
-/** The details of the last run when they carry `field` (a run that failed early has none). */
-function detailsOf<T>(state: SourceState | undefined, field: keyof T & string): T | undefined {
-  const details = state?.latest?.details;
-  return isRecord(details) && field in details ? (details as unknown as T) : undefined;
-}
-
 function resources(name: string | undefined, lookup: SourceLookup): HealthResources | null {
   if (name === undefined) return null;
-  const details = detailsOf<ResourcesDetails>(lookup(name), 'cpu_used_percent');
+  const details = detailsOf(lookup(name)?.latest, 'resources');
   if (!details) return null;
   return {
     cpu_used_percent: details.cpu_used_percent,
@@ -95,7 +89,7 @@ function resources(name: string | undefined, lookup: SourceLookup): HealthResour
 }
 
 function filesystem(name: string | undefined, lookup: SourceLookup): FilesystemDetails | undefined {
-  return name === undefined ? undefined : detailsOf<FilesystemDetails>(lookup(name), 'directory_exists');
+  return name === undefined ? undefined : detailsOf(lookup(name)?.latest, 'filesystem');
 }
 
 function pipeline(config: HealthFamilyConfig['pipeline'], lookup: SourceLookup): HealthPipeline | null {
@@ -119,7 +113,7 @@ type SchemaStatus = MigrationStatus | AppMigrationStatus;
 
 /** The watched application's migration status, from the last run of the `schema` source. */
 function appMigrations(name: string, lookup: SourceLookup): AppMigrationStatus | undefined {
-  return detailsOf<SqlDetails>(lookup(name), 'migrations')?.migrations;
+  return detailsOf(lookup(name)?.latest, 'postgres')?.migrations;
 }
 
 export function schema(status: SchemaStatus | undefined): HealthSchema {
@@ -142,7 +136,7 @@ function countOf(value: unknown): number | null {
 function identities(config: HealthFamilyConfig['identities'], lookup: SourceLookup): HealthIdentities | null {
   if (!config) return null;
   const directory = filesystem(config.directory, lookup);
-  const sql = detailsOf<SqlDetails>(lookup(config.count), 'first_row');
+  const sql = detailsOf(lookup(config.count)?.latest, 'postgres', 'mysql');
   const directoryExists = directory?.directory_exists === true;
   const filesCount = directory ? directory.files_count : null;
   const dbCount = countOf(sql?.first_row?.[config.column]);
@@ -202,7 +196,7 @@ export function renderConsistency(state: SourceState | undefined): HealthConsist
   if (!state) return { unavailable: 'no consistency source is configured (families.health.consistency)' };
   const latest = state.latest;
   if (!latest) return { unavailable: 'the first consistency scan has not finished yet' };
-  const details = detailsOf<ConsistencyDetails>(state, 'checks');
+  const details = detailsOf(latest, 'consistency');
   if (!hasAnswered(latest.status) || !details) {
     return { unavailable: `the last consistency scan failed: ${latest.error ?? latest.status}` };
   }
@@ -242,7 +236,7 @@ export function renderSftpgo(state: SourceState | undefined): SftpgoStats | Unav
   const latest = state.latest;
   if (!latest) return { unavailable: 'SFTPGo has not been checked yet' };
   const base = { latency_ms: latencyOf(latest.latencyMs), checked_at: latest.timestamp };
-  const details = isRecord(latest.details) ? latest.details : undefined;
+  const details = detailsOf(latest, 'http');
   const { services: reported, dataProvider } = sftpgoServices(details?.json);
   const saidSomething = reported !== null || dataProvider !== null || details?.status_code === SFTPGO_UNHEALTHY;
   if (!hasAnswered(latest.status) && !saidSomething) return { status: 'error', ...base, services: null, data_provider: null };

@@ -1,20 +1,14 @@
 // 004 `GET /healthz/sources` and Hasura's plain `GET /healthz`: the engine's snapshot in
 // Hasura's terms. Pure functions; the mapping decisions are written in
 // openapi/paths/sources.yaml.
-import type { CheckResult } from '../checks/types.ts';
+import type { CheckResult, Failure } from '../checks/types.ts';
 import type { AggregateStatus, SourceState } from '../engine/types.ts';
 import type { HealthCheckError, SourceHealthStatus, SourcesHealth } from '../../generated/types.gen.ts';
-import { hasuraStatusOf, healthzHttpCode, healthzText, type HealthzText } from './status-rules.ts';
+import { healthzHttpCode, healthzText, type HealthzText } from './status-rules.ts';
 
-/**
- * A check error ("redis: connect failed: connect ECONNREFUSED ...") as Hasura's
- * HealthCheckError: the "dependency: phase" head as the short `message`, the cause as `extra`.
- * A message without a cause is all `message`, with `extra` null.
- */
-export function healthCheckError(text: string): HealthCheckError {
-  const parts = text.split(': ');
-  if (parts.length < 3) return { message: text, extra: null };
-  return { message: parts.slice(0, 2).join(': '), extra: parts.slice(2).join(': ') };
+/** A failed run as Hasura's HealthCheckError: the step that failed, and its cause as `extra`. */
+export function healthCheckError(failure: Failure): HealthCheckError {
+  return { message: failure.message, extra: failure.detail ?? null };
 }
 
 /** RFC 3339 UTC; the engine's timestamps already are, this guards against another clock format. */
@@ -26,15 +20,18 @@ function utc(timestamp: string): string {
 /** One finished run in Hasura's HealthStatus shape, `error` as Hasura documents per status. */
 export function sourceHealth(result: CheckResult): SourceHealthStatus {
   const timestamp = utc(result.timestamp);
-  switch (hasuraStatusOf(result.status)) {
-    case 'OK':
+  switch (result.status) {
+    case 'ok':
       return { status: 'OK', error: null, timestamp };
-    case 'TIMEOUT':
+    case 'degraded':
+      // Still OK for a Hasura client, but the reason /healthz says WARN is shown to the admin.
+      return { status: 'OK', error: { message: `${result.kind}: degraded`, extra: result.error ?? null }, timestamp };
+    case 'timeout':
       return { status: 'TIMEOUT', error: null, timestamp };
-    case 'ERROR':
-      return { status: 'ERROR', error: healthCheckError(result.error ?? 'check failed'), timestamp };
-    case 'FAILED':
-      return { status: 'FAILED', error: result.error ?? 'the source cannot be checked as configured', timestamp };
+    case 'error':
+      return { status: 'ERROR', error: healthCheckError(result.failure), timestamp };
+    case 'failed':
+      return { status: 'FAILED', error: result.failure.message, timestamp };
   }
 }
 

@@ -1,7 +1,7 @@
 // 003 `GET /health/status`: the engine's snapshot as the document's body. Pure functions; the
 // schema reconstruction they implement is written in openapi/paths/status.yaml.
-import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from '../checks/details.ts';
-import type { CheckStatus } from '../checks/types.ts';
+import type { NatsDetails } from '../checks/details.ts';
+import { detailsOf, type CheckStatus } from '../checks/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { ComponentHealth, SystemStatus } from '../../generated/types.gen.ts';
 import { componentStatus, statusHttpCode, statusOverall } from './status-rules.ts';
@@ -43,38 +43,23 @@ export function componentHealth(state: SourceState): ComponentHealth {
   return { status: componentStatus(latest.status), error: latest.error ?? FALLBACK_REASON[latest.status] };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function isCount(value: number): boolean {
+  return Number.isInteger(value) && value >= 0;
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
+const JOB_COUNTS = ['total', 'unprocessed', 'processing', 'completed', 'failed', 'dlq'] as const;
 
-function isStream(value: unknown): value is StreamDetails {
-  return isRecord(value) && typeof value.name === 'string' && isCount(value.messages) && isCount(value.bytes) && isCount(value.consumers);
-}
-
-function isBucket(value: unknown): value is KvBucketDetails {
-  return isRecord(value) && typeof value.name === 'string' && isCount(value.keys) && isCount(value.bytes);
-}
-
-function isJobs(value: unknown): value is JobCounts {
-  return (
-    isRecord(value) &&
-    (['total', 'unprocessed', 'processing', 'completed', 'failed', 'dlq'] as const).every((key) => isCount(value[key]))
-  );
-}
-
-/** The NATS check's details, or undefined when the result carries none (or not that shape). */
+/**
+ * The NATS check's details, or undefined when the result carries none, or figures outside the
+ * contract (the response schema is closed and strict: a bad figure would make it a 500).
+ */
 export function natsDetailsOf(state: SourceState | undefined): NatsDetails | undefined {
-  const details = state?.latest?.details;
-  if (!isRecord(details)) return undefined;
-  if (typeof details.server_url !== 'string' || typeof details.server_version !== 'string') return undefined;
-  if (!Array.isArray(details.streams) || !details.streams.every(isStream)) return undefined;
-  if (!Array.isArray(details.kv_buckets) || !details.kv_buckets.every(isBucket)) return undefined;
-  if (details.jobs !== undefined && !isJobs(details.jobs)) return undefined;
-  return details as unknown as NatsDetails;
+  const details = detailsOf(state?.latest, 'nats');
+  if (!details || !Array.isArray(details.streams) || !Array.isArray(details.kv_buckets)) return undefined;
+  const streamsOk = details.streams.every((s) => isCount(s.messages) && isCount(s.bytes) && isCount(s.consumers));
+  const bucketsOk = details.kv_buckets.every((b) => isCount(b.keys) && isCount(b.bytes));
+  const jobsOk = details.jobs === undefined || JOB_COUNTS.every((key) => isCount(details.jobs?.[key] ?? -1));
+  return streamsOk && bucketsOk && jobsOk ? details : undefined;
 }
 
 type NatsSection = Pick<SystemStatus, 'nats' | 'streams' | 'kv_buckets' | 'jobs'>;

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SourceDefinition } from '../../src/checks/types.ts';
+import { detailsOf, type SourceDefinition } from '../../src/checks/types.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
 import type { HealthEngine } from '../../src/engine/types.ts';
 import { createPrivateDatabase } from '../support/pg-database.ts';
@@ -169,7 +169,7 @@ describe('a dependency that stops answering on an open connection', () => {
       expect(thawed.status).toBe('ok');
       // The stuck connection was dropped at the deadline (the thawed server reaps it as it
       // catches up): only the rebuilt one remains.
-      await expect.poll(async () => (await engine.runNow('cache')).details?.['connected_clients'], { timeout: 3_000 }).toBe(1);
+      await expect.poll(async () => detailsOf(await engine.runNow('cache'), 'redis')?.connected_clients, { timeout: 3_000 }).toBe(1);
     } finally {
       redis.thaw();
       await redis.stop();

@@ -127,8 +127,8 @@ describe('the nats check', () => {
     const { run } = natsSource({ url: SHARED_NATS_URL });
     const result = await run();
     expect(result.status).toBe('ok');
-    const streams = result.details?.['streams'] as { name: string }[];
-    const buckets = result.details?.['kv_buckets'] as { name: string }[];
+    const streams = result.details?.streams ?? [];
+    const buckets = result.details?.kv_buckets ?? [];
     expect(streams.map((s) => s.name)).toEqual(expect.arrayContaining([stream, dlq]));
     expect(streams.map((s) => s.name)).not.toContain(`KV_${bucket}`);
     expect(buckets.map((b) => b.name)).toEqual(expect.arrayContaining([bucket, jobsBucket]));

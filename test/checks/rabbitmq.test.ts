@@ -52,7 +52,7 @@ describe('the rabbitmq check', () => {
     channel.sendToQueue(backlog, Buffer.from('four'));
     await channel.waitForConfirms();
     const after = await run();
-    expect((after.details?.['queues'] as { messages: number }[])[0]?.messages).toBe(4);
+    expect(after.details?.queues[0]?.messages).toBe(4);
   });
 
   it('reports a missing queue as degraded with exists false, and still measures the others', async () => {

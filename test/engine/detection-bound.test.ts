@@ -38,7 +38,7 @@ function turningCheck(failure: Failure): { check: Check; failedAt: () => number 
         healthyLeft -= 1;
         // The worst moment: failing starts right after this probe saw the dependency healthy.
         if (healthyLeft === 0) failedAt = performance.now();
-        return { details: { healthy: true } };
+        return { details: { healthy: true } } as CheckOutcome<object> as CheckOutcome;
       }
       if (failure === 'hang') return new Promise(() => undefined);
       throw new Error('dependency refused');

@@ -1,3 +1,4 @@
+import type { HttpDetails } from '../../src/checks/details.ts';
 import { describe, expect, it } from 'vitest';
 import { runCheck, secretsOf } from '../../src/checks/run-check.ts';
 import { CheckConfigError, CheckFailure, type SourceDefinition } from '../../src/checks/types.ts';
@@ -44,7 +45,7 @@ describe('runCheck', () => {
 
   it('keeps the details of a CheckFailure on an error result', async () => {
     const step: Step = async () => {
-      throw new CheckFailure('http: answered 503', { status_code: 503 });
+      throw new CheckFailure('http: answered 503', { status_code: 503 } as HttpDetails);
     };
     expect(await runCheck(source(), scriptedCheck([step]))).toMatchObject({ status: 'error', details: { status_code: 503 } });
   });
@@ -153,7 +154,7 @@ describe('runCheck', () => {
     const leaky: Step = async () => {
       throw new CheckFailure('http: rejected p4ssw0rd-abc, Bearer tok-xyz-987, key-555-666, url-pass-1234, http://probe:url-pass-1234@127.0.0.1/', {
         echoed: ['p4ssw0rd-abc', { deeper: 'token tok-xyz-987' }],
-      });
+      } as unknown as HttpDetails);
     };
     const result = await runCheck(definition, scriptedCheck([leaky]));
     const text = JSON.stringify(result);

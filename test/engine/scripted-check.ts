@@ -2,7 +2,8 @@
 // calls the next step (the last step repeats), and every call is recorded.
 import type { Check, CheckOutcome } from '../../src/checks/types.ts';
 
-export type Step = (signal: AbortSignal) => Promise<CheckOutcome>;
+/** A scripted run: its details are whatever the test says (not a real kind's). */
+export type Step = (signal: AbortSignal) => Promise<CheckOutcome<object>>;
 
 export interface ScriptedCheck extends Check {
   /** Runs started so far. */
@@ -36,7 +37,7 @@ export function scriptedCheck(steps: readonly Step[], options: { readonly withRe
       maxConcurrent = Math.max(maxConcurrent, inFlight);
       try {
         if (!step) throw new Error('no step scripted');
-        return await step(signal);
+        return (await step(signal)) as CheckOutcome;
       } finally {
         inFlight -= 1;
       }
@@ -70,7 +71,7 @@ export const fail =
 /** Never settles, whatever the signal says: a client that ignores aborts. */
 export const hang: Step = () => new Promise(() => undefined);
 export const slow =
-  (ms: number, outcome: CheckOutcome = {}): Step =>
+  (ms: number, outcome: CheckOutcome<object> = {}): Step =>
   (signal) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => resolve(outcome), ms);

@@ -1,4 +1,5 @@
 // 002's renderers, case by case: status, HTTP code, booleans, statistics and errors per state.
+import { checkResult } from '../support/source-states.ts';
 import { describe, expect, it } from 'vitest';
 import type { PoolStatistics, RedisDetails, SqlDetails } from '../../src/checks/details.ts';
 import type { CheckResult, CheckStatus } from '../../src/engine/types.ts';
@@ -27,16 +28,10 @@ const redis: RedisDetails = {
   total_commands_processed: 12345,
 };
 
+/** A result of the kind whose figures `details` holds (SQL pool figures, else Redis INFO). */
 function result(status: CheckStatus, details?: object, error?: string): CheckResult {
-  return {
-    source: 's',
-    kind: 'x',
-    status,
-    latencyMs: 1,
-    ...(error !== undefined ? { error } : {}),
-    ...(details !== undefined ? { details: details as Record<string, unknown> } : {}),
-    timestamp: '2026-03-01T00:00:00.000Z',
-  };
+  const kind = details !== undefined && ('pool' in details || 'query_latency_ms' in details) ? 'postgres' : 'redis';
+  return checkResult({ source: 's', kind, status, latencyMs: 1, details, error, timestamp: '2026-03-01T00:00:00.000Z' });
 }
 
 const startedAt = new Date('2026-03-01T00:00:00Z');

@@ -1,3 +1,4 @@
+import { checkResult } from '../support/source-states.ts';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, CheckStatus, SourceDefinition } from '../../src/checks/types.ts';
 import type { SourceState } from '../../src/engine/types.ts';
@@ -14,19 +15,11 @@ import type { MigrationStatus } from '../../src/store/types.ts';
 import { sourceDefinition as definition } from '../support/source-states.ts';
 
 function result(name: string, kind: string, status: CheckStatus, latencyMs: number, details?: Record<string, unknown>, error?: string): CheckResult {
-  return {
-    source: name,
-    kind,
-    status,
-    latencyMs,
-    timestamp: '2026-05-18T17:30:00.000Z',
-    ...(details ? { details } : {}),
-    ...(error ? { error } : {}),
-  };
+  return checkResult({ source: name, kind, status, latencyMs, timestamp: '2026-05-18T17:30:00.000Z', details, ...(error ? { error } : {}) });
 }
 
 function state(def: SourceDefinition, latest?: CheckResult): SourceState {
-  return { definition: def, latest, history: latest ? [latest] : [] };
+  return { definition: def, latest };
 }
 
 const BUILD = { version: '1.2.3', gitHash: 'abc1234', buildTimestamp: '2026-05-16T13:38:15Z' };

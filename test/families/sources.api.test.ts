@@ -193,3 +193,44 @@ describe('GET /healthz', () => {
     expect((await getHealthz({ client: app.client })).data).toBe('OK');
   });
 });
+
+// Issue 11.2: /healthz said WARN while /healthz/sources showed every source OK (a degraded
+// source was OK with error null). The two answers must agree, and the admin must see why.
+describe('/healthz and /healthz/sources agree on a degraded source', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      sources: [
+        { name: 'cache', kind: 'redis', url: 'redis://127.0.0.1:6379', ...ON_DEMAND },
+        // Any memory in use is above a 0 % threshold: the host always reads as degraded.
+        { name: 'host', kind: 'resources', memory_degraded_percent: 0, cpu_sample_ms: 10, ...ON_DEMAND },
+      ],
+      config: { auth: { hasuraAdminSecret: HASURA_SECRET } },
+    });
+    await runUntilOk(app.deps.engine, ['cache']);
+    await runUntil(app.deps.engine, 'host', (result) => result.status === 'degraded');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('says WARN on /healthz and shows the degraded source, with its reason, on /healthz/sources', async () => {
+    const healthz = await getHealthz({ client: app.client });
+    expect(healthz.response.status).toBe(200);
+    expect(healthz.data).toBe('WARN: inconsistent sources');
+
+    const { response, data } = await getHealthzSources({
+      client: app.client,
+      headers: { 'X-Hasura-Admin-Secret': HASURA_SECRET, 'X-Hasura-Role': 'admin' },
+    });
+    expect(response.status).toBe(200);
+    expect(data?.cache).toMatchObject({ status: 'OK', error: null });
+    // Still OK for a Hasura client, but not indistinguishable from a healthy source.
+    expect(data?.host?.status).toBe('OK');
+    expect(data?.host?.error).toEqual({ message: 'resources: degraded', extra: expect.stringMatching(/^resources: memory [\d.]+% used$/) });
+    const reported = Object.values(data ?? {});
+    expect(reported.some((source) => source.error !== null)).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckStatus } from '../../src/checks/types.ts';
+import type { CheckStatus, Failure } from '../../src/checks/types.ts';
 import type { AggregateStatus } from '../../src/engine/types.ts';
 import { parseSourcesConfig } from '../../src/routes/sources.ts';
 import {
@@ -12,35 +12,49 @@ import { hasuraStatusOf, type HasuraStatus } from '../../src/render/status-rules
 import { sourceState } from '../support/source-states.ts';
 
 describe('Vigil status in Hasura terms', () => {
-  it.each<[CheckStatus, HasuraStatus, string | undefined, unknown]>([
+  it.each<[CheckStatus, HasuraStatus, Failure | string | undefined, unknown]>([
     ['ok', 'OK', undefined, null],
-    ['degraded', 'OK', 'elasticsearch: cluster status yellow', null],
-    ['timeout', 'TIMEOUT', 'redis: no answer within 200 ms', null],
+    // Issue 11.2: the reason a degraded source makes /healthz say WARN is shown to the admin.
+    [
+      'degraded',
+      'OK',
+      'elasticsearch: cluster status yellow',
+      { message: 'redis: degraded', extra: 'elasticsearch: cluster status yellow' },
+    ],
+    ['timeout', 'TIMEOUT', { phase: 'deadline', message: 'redis: no answer within 200 ms' }, null],
     [
       'error',
       'ERROR',
-      'redis: connect failed: connect ECONNREFUSED 127.0.0.1:1',
+      { phase: 'connect', message: 'redis: connect failed', detail: 'connect ECONNREFUSED 127.0.0.1:1' },
       { message: 'redis: connect failed', extra: 'connect ECONNREFUSED 127.0.0.1:1' },
     ],
-    ['error', 'ERROR', undefined, { message: 'check failed', extra: null }],
-    ['failed', 'FAILED', 'source "x" (redis): option "url" must be set', 'source "x" (redis): option "url" must be set'],
-    ['failed', 'FAILED', undefined, 'the source cannot be checked as configured'],
-  ])('%s is %s with error %j', (status, hasura, error, expectedError) => {
+    ['error', 'ERROR', { phase: 'run', message: 'check failed' }, { message: 'check failed', extra: null }],
+    [
+      'failed',
+      'FAILED',
+      { phase: 'configuration', message: 'source "x" (redis): option "url" must be set' },
+      'source "x" (redis): option "url" must be set',
+    ],
+  ])('%s is %s with error %j', (status, hasura, reason, expectedError) => {
     expect(hasuraStatusOf(status)).toBe(hasura);
-    const latest = sourceState({ name: 'x', status, error, timestamp: '2025-03-04T05:06:07.089Z' }).latest;
+    const given = typeof reason === 'string' ? { error: reason } : reason === undefined ? {} : { failure: reason };
+    const latest = sourceState({ name: 'x', status, ...given, timestamp: '2025-03-04T05:06:07.089Z' }).latest;
     if (!latest) throw new Error('the builder gave no result');
     expect(sourceHealth(latest)).toEqual({ status: hasura, error: expectedError, timestamp: '2025-03-04T05:06:07.089Z' });
   });
 });
 
 describe('healthCheckError', () => {
-  it.each([
-    ['redis: connect failed: ECONNREFUSED', { message: 'redis: connect failed', extra: 'ECONNREFUSED' }],
-    ['postgres: query failed: syntax error: at or near "x"', { message: 'postgres: query failed', extra: 'syntax error: at or near "x"' }],
-    ['redis: connection closed', { message: 'redis: connection closed', extra: null }],
-    ['boom', { message: 'boom', extra: null }],
-  ])('splits %j', (text, expected) => {
-    expect(healthCheckError(text)).toEqual(expected);
+  it.each<[Failure, unknown]>([
+    [{ phase: 'connect', message: 'redis: connect failed', detail: 'ECONNREFUSED' }, { message: 'redis: connect failed', extra: 'ECONNREFUSED' }],
+    [
+      { phase: 'query', message: 'postgres: query failed', detail: 'syntax error: at or near "x"' },
+      { message: 'postgres: query failed', extra: 'syntax error: at or near "x"' },
+    ],
+    [{ phase: 'run', message: 'redis: connection closed' }, { message: 'redis: connection closed', extra: null }],
+    [{ phase: 'run', message: 'boom' }, { message: 'boom', extra: null }],
+  ])('reads %j without parsing a message', (failure, expected) => {
+    expect(healthCheckError(failure)).toEqual(expected);
   });
 });
 

@@ -19,7 +19,7 @@ const sources: SourceDefinition[] = [
 
 /** Just what the parsers read of AppDeps: the families section and the engine's sources. */
 function deps(families: Record<string, unknown>) {
-  const states = sources.map((definition) => ({ definition, latest: undefined, history: [] }));
+  const states = sources.map((definition) => ({ definition, latest: undefined }));
   return {
     config: { families },
     engine: { sources: () => states },

@@ -1,4 +1,5 @@
 // 000's renderer, case by case: which check values, codes and HTTP status each state produces.
+import { checkResult } from '../support/source-states.ts';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, CheckStatus } from '../../src/engine/types.ts';
 import {
@@ -13,14 +14,7 @@ import type { SystemErrorResponse, SystemHealthCheckOk } from '../../generated/t
 import { ALL_CHECKS_OK } from './system-fixtures.ts';
 
 function result(status: CheckStatus, error?: string): CheckResult {
-  return {
-    source: 'src',
-    kind: 'redis',
-    status,
-    latencyMs: 3.2,
-    ...(error !== undefined ? { error } : {}),
-    timestamp: '2026-03-01T00:00:00.000Z',
-  };
+  return checkResult({ source: 'src', kind: 'redis', status, latencyMs: 3.2, error, timestamp: '2026-03-01T00:00:00.000Z' });
 }
 
 const up: ComponentState = { latest: result('ok') };

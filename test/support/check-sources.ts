@@ -7,21 +7,22 @@
 //   const result = await redisSource({ url: 'redis://127.0.0.1:6379' }).run();
 import { afterEach } from 'vitest';
 import { runCheck } from '../../src/checks/run-check.ts';
-import type { Check, CheckResult, SourceDefinition } from '../../src/checks/types.ts';
+import type { Check, KindResult, SourceDefinition, SourceKind } from '../../src/checks/types.ts';
 import { sourceDefinition } from './source-states.ts';
 
-export interface CheckUnderTest {
+export interface CheckUnderTest<K extends SourceKind = SourceKind> {
   readonly definition: SourceDefinition;
-  readonly check: Check;
-  run(): Promise<CheckResult>;
+  readonly check: Check<K>;
+  /** A result typed by the check's kind, so its details read without casts. */
+  run(): Promise<KindResult<K>>;
 }
 
 /** Omit `timeoutMs` for the loader's default. */
-export type CheckSource = (options: Record<string, unknown>, timeoutMs?: number) => CheckUnderTest;
+export type CheckSource<K extends SourceKind = SourceKind> = (options: Record<string, unknown>, timeoutMs?: number) => CheckUnderTest<K>;
 
 /** Call at module or `describe` level: it registers the `afterEach` that closes the checks. */
-export function checkSources(name: string, kind: string, create: (definition: SourceDefinition) => Check): CheckSource {
-  const opened: Check[] = [];
+export function checkSources<K extends SourceKind>(name: string, kind: K, create: (definition: SourceDefinition) => Check<K>): CheckSource<K> {
+  const opened: Check<K>[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((check) => check.close()));
   });

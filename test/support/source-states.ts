@@ -1,6 +1,6 @@
 // Builders of engine snapshots (SourceState) for renderer unit tests: a definition with the
 // config loader's defaults and, optionally, a last result.
-import type { CheckResult, CheckStatus, SourceDefinition } from '../../src/checks/types.ts';
+import { failureText, type CheckResult, type CheckStatus, type Failure, type SourceDefinition } from '../../src/checks/types.ts';
 import type { SourceState } from '../../src/engine/types.ts';
 
 export interface SourceStateInput {
@@ -10,9 +10,37 @@ export interface SourceStateInput {
   /** Omit for a source that has not finished its first run. */
   readonly status?: CheckStatus;
   readonly error?: string;
-  readonly details?: Readonly<Record<string, unknown>>;
+  /** What went wrong; defaults to `{ phase: 'run', message: error }` when only `error` is given. */
+  readonly failure?: Failure;
+  readonly details?: object;
   readonly latencyMs?: number;
   readonly timestamp?: string;
+}
+
+export interface CheckResultInput extends Omit<SourceStateInput, 'name' | 'critical' | 'status'> {
+  readonly source: string;
+  readonly status: CheckStatus;
+}
+
+/**
+ * A result as the engine records it. The fixture's details are whatever the test gives (they
+ * may be off-contract on purpose), hence the one cast. A failing result without `error` or
+ * `failure` is left without them, as a renderer's guard against a reason-less result.
+ */
+export function checkResult(input: CheckResultInput): CheckResult {
+  const failing = input.status === 'error' || input.status === 'timeout' || input.status === 'failed';
+  const failure = input.failure ?? (failing && input.error !== undefined ? { phase: 'run', message: input.error } : undefined);
+  const error = input.error ?? (failure ? failureText(failure) : undefined);
+  return {
+    source: input.source,
+    kind: input.kind ?? 'redis',
+    status: input.status,
+    latencyMs: input.latencyMs ?? 3,
+    timestamp: input.timestamp ?? '2025-01-01T10:00:00.000Z',
+    ...(error !== undefined ? { error } : {}),
+    ...(failing && failure ? { failure } : {}),
+    ...(input.details !== undefined ? { details: input.details } : {}),
+  } as CheckResult;
 }
 
 export function sourceDefinition(name: string, kind = 'redis', critical = true): SourceDefinition {
@@ -21,17 +49,9 @@ export function sourceDefinition(name: string, kind = 'redis', critical = true):
 
 export function sourceState(input: SourceStateInput): SourceState {
   const definition = sourceDefinition(input.name, input.kind, input.critical);
-  if (input.status === undefined) return { definition, latest: undefined, history: [] };
-  const latest: CheckResult = {
-    source: input.name,
-    kind: definition.kind,
-    status: input.status,
-    latencyMs: input.latencyMs ?? 3,
-    timestamp: input.timestamp ?? '2025-01-01T10:00:00.000Z',
-    ...(input.error !== undefined ? { error: input.error } : {}),
-    ...(input.details !== undefined ? { details: input.details } : {}),
-  };
-  return { definition, latest, history: [latest] };
+  if (input.status === undefined) return { definition, latest: undefined };
+  const { name, critical: _critical, status, ...rest } = input;
+  return { definition, latest: checkResult({ ...rest, source: name, kind: definition.kind, status }) };
 }
 
 /** Minimal view of the engine for `runUntil` (keeps this file free of the engine's module). */
