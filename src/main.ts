@@ -1,7 +1,6 @@
 // `npm start`: load the configuration, open the store, start the health engine and identity,
 // serve the app, and shut down gracefully on SIGTERM/SIGINT.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { createApp } from './app.ts';
@@ -18,6 +17,8 @@ import type { HealthEngine } from './engine/types.ts';
 import { createIdentityService, FIRST_ADMIN_HINT } from './identity/index.ts';
 import type { IdentityService } from './identity/types.ts';
 import { createLogger } from './log.ts';
+import { createServerLifecycle, type ShutdownOptions } from './server/lifecycle.ts';
+import { handleShutdownSignals } from './server/signals.ts';
 import { createStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 
@@ -27,20 +28,19 @@ export interface RunningVigil {
   readonly config: VigilConfig;
   /** True once shutdown has begun (readiness reads the same flag). */
   shuttingDown(): boolean;
-  /** Stops taking work, lets in-flight requests finish (up to the grace period), closes everything. */
-  shutdown(reason: string): Promise<void>;
+  /**
+   * /readyz fails for `server.shutdown_delay` (unless skipped), then the listener closes,
+   * in-flight requests finish (up to `server.shutdown_grace`) and everything else closes.
+   */
+  shutdown(reason: string, options?: ShutdownOptions): Promise<void>;
+  /** Stops at once: cuts every connection (a second signal). */
+  forceClose(): void;
 }
 
 export interface StartInput {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
-}
-
-function urlOf(server: Server): string {
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  return `http://${host}:${port}`;
 }
 
 /** Starts Vigil and resolves once it listens. Throws ConfigError on a bad configuration. */
@@ -73,8 +73,8 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     await opened.store?.close().catch(failed('store close'));
   };
 
-  let shuttingDown = false;
-  let server: Server;
+  const lifecycle = createServerLifecycle({ settings: config.server, logger });
+  let url: string;
   try {
     const store = (opened.store = await createStore(config.store, logger));
     const history = (opened.history = createHistoryService({ store, logger, settings: config.history }));
@@ -114,56 +114,43 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       build,
       startedAt: new Date(),
       now: Date.now,
-      shuttingDown: () => shuttingDown,
+      shuttingDown: lifecycle.shuttingDown,
     });
-    server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.server.port, config.server.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const url = urlOf(server);
+    url = await lifecycle.listen(app);
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
-    if (!(await identity.adminExists())) logger.warn(FIRST_ADMIN_HINT);
+    // Not awaited: the caller installs its signal handlers as soon as the port is open.
+    identity.adminExists().then(
+      (exists) => exists || logger.warn(FIRST_ADMIN_HINT),
+      (error: unknown) => logger.warn({ error: safeErrorMessage(error, secrets) }, 'cannot tell whether an admin exists'),
+    );
   } catch (error) {
     await closeAll();
     throw error;
   }
 
-  const url = urlOf(server);
-
   let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string): Promise<void> => {
+  const shutdown = (reason: string, options?: ShutdownOptions): Promise<void> => {
     stopping ??= (async () => {
-      shuttingDown = true;
-      logger.info({ reason, graceMs: config.server.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
       // Hand the leases over first: the other replicas probe this one's sources during the drain.
       const handover = opened.coordinator?.stop().catch((error: unknown) => logger.warn({ reason: safeErrorMessage(error, secrets) }, 'lease hand-over failed'));
-      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => {
-        logger.warn('grace period over; closing the remaining connections');
-        server.closeAllConnections();
-      }, config.server.shutdownGraceMs);
-      // Keep-alive sockets that finish a request while draining would otherwise linger.
-      const sweep = setInterval(() => server.closeIdleConnections(), 100);
-      await drained;
+      await lifecycle.shutdown(reason, options);
       await handover;
-      clearTimeout(force);
-      clearInterval(sweep);
       await closeAll();
       logger.info('vigil stopped');
     })();
     return stopping;
   };
-  return { url, server, config, shutdown, shuttingDown: () => shuttingDown };
+  return { url, server: lifecycle.server, config, shutdown, forceClose: lifecycle.forceClose, shuttingDown: lifecycle.shuttingDown };
 }
 
-const DUPLICATE_SIGNAL_MS = 1000;
-
 async function main(): Promise<void> {
+  const signals = handleShutdownSignals(
+    (code, error) => {
+      if (error !== undefined) process.stderr.write(`vigil: shutdown failed: ${safeErrorMessage(error)}\n`);
+      process.exit(code);
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
   let running: RunningVigil;
   try {
     running = await startVigil({ argv: process.argv.slice(2), env: process.env });
@@ -175,26 +162,7 @@ async function main(): Promise<void> {
     process.stderr.write(`vigil: cannot start: ${safeErrorMessage(error)}\n`);
     process.exit(1);
   }
-  let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // Under `npm start` one Ctrl-C or SIGTERM reaches us twice within milliseconds (the
-    // process group, then npm/tsx relaying it): only a second signal a moment later forces.
-    if (firstSignalAt !== undefined) {
-      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
-      process.stderr.write(`vigil: ${signal} again; exiting without waiting\n`);
-      process.exit(1);
-    }
-    firstSignalAt = Date.now();
-    running.shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`vigil: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  signals.attach({ shutdown: running.shutdown, forceStop: running.forceClose });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

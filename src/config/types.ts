@@ -13,8 +13,25 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   /** Express `trust proxy` setting; decides `req.ip` and whether cookies are Secure. */
   readonly trustProxy: boolean;
-  /** Time in-flight requests get to finish on SIGTERM/SIGINT before sockets are destroyed. */
+  /**
+   * On SIGTERM, how long /readyz answers 503 while everything else is still served, so load
+   * balancers stop sending before the listener closes.
+   */
+  readonly shutdownDelayMs: number;
+  /** After the listener closes, how long in-flight requests get before sockets are destroyed. */
   readonly shutdownGraceMs: number;
+  /** A client must send all request headers within this (Node's headersTimeout). */
+  readonly headersTimeoutMs: number;
+  /** A client must send the whole request, body included, within this (Node's requestTimeout). */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (Node's keepAliveTimeout). */
+  readonly keepAliveTimeoutMs: number;
+  /** A connection with no traffic either way for this long is destroyed (a stalled reader). */
+  readonly idleTimeoutMs: number;
+  /** Open connections for ordinary traffic; beyond it only probe connections are admitted. */
+  readonly maxConnections: number;
+  /** Connections admitted beyond maxConnections for /livez and /readyz only. */
+  readonly probeConnections: number;
 }
 
 export interface StoreConfig {

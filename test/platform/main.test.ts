@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function configFile(port: number, extra = ''): string {
   const path = join(dir, `vigil-${port}.yaml`);
-  writeFileSync(path, `server:\n  port: ${port}\n  shutdown_grace: 5s\nstore:\n  data_dir: memory://\nsources: []\n${extra}`);
+  writeFileSync(path, `server:\n  port: ${port}\n  shutdown_delay: 0s\n  shutdown_grace: 5s\nstore:\n  data_dir: memory://\nsources: []\n${extra}`);
   return path;
 }
 
@@ -140,6 +140,8 @@ describe('graceful shutdown', () => {
     await stopped;
     await socketClosed;
     expect(response).toMatch(/^HTTP\/1\.1 (403|200|503) /);
+    // Answered after the listener closed: the client is told not to reuse the connection.
+    expect(response).toMatch(/\r\nConnection: close\r\n/i);
     expect(lines().join('\n')).toContain('vigil stopped');
   }, 60_000);
 

@@ -1,0 +1,187 @@
+// The HTTP listener's life: timeouts, the connection cap with headroom for probes, and a
+// Kubernetes-style shutdown (lightship/terminus): readiness fails first while everything is
+// still served, then the listener closes, keep-alive responses say `Connection: close`,
+// in-flight requests finish within a bound, and only then are the remaining sockets cut.
+// Independent of how Vigil is started: the entry point creates it, hands it the app, and
+// calls shutdown() from its signal handling.
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/types.ts';
+
+export type LifecycleSettings = Pick<
+  ServerConfig,
+  | 'host'
+  | 'port'
+  | 'shutdownDelayMs'
+  | 'shutdownGraceMs'
+  | 'headersTimeoutMs'
+  | 'requestTimeoutMs'
+  | 'keepAliveTimeoutMs'
+  | 'idleTimeoutMs'
+  | 'maxConnections'
+  | 'probeConnections'
+>;
+
+/** serving → draining (/readyz 503, all else served) → closing (listener closed) → closed. */
+export type LifecyclePhase = 'serving' | 'draining' | 'closing' | 'closed';
+
+export interface ShutdownOptions {
+  /** Skip `shutdownDelayMs` (nobody routes to an interactive process: Ctrl-C). */
+  readonly skipDelay?: boolean;
+}
+
+export interface ServerLifecycle {
+  readonly server: Server;
+  phase(): LifecyclePhase;
+  /** True from the first moment of shutdown: readiness answers 503. */
+  shuttingDown(): boolean;
+  /** Starts listening with `handler`; resolves with the URL once bound. */
+  listen(handler: RequestListener): Promise<string>;
+  /** Runs the shutdown once (later calls return the same promise); resolves when every socket is closed. */
+  shutdown(reason: string, options?: ShutdownOptions): Promise<void>;
+  /** Stops at once: ends any shutdown delay and destroys every connection. */
+  forceClose(): void;
+}
+
+/** Paths answered on the connections admitted beyond `maxConnections`. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz']);
+/** A probe connection beyond the cap that has not sent its request by then is cut. */
+const PROBE_CONNECTION_HEADERS_MS = 2_000;
+const SHED_BODY = 'Vigil is at its connection limit; retry shortly.\n';
+
+function urlOf(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}`;
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** Node checks header/request deadlines on an interval (30 s by default): check often enough. */
+function checkingIntervalMs(settings: LifecycleSettings): number {
+  return Math.max(100, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4)));
+}
+
+export function createServerLifecycle(input: { readonly settings: LifecycleSettings; readonly logger: Logger }): ServerLifecycle {
+  const { settings, logger } = input;
+  let phase: LifecyclePhase = 'serving';
+  let stopping: Promise<void> | undefined;
+  let endDelay: (() => void) | undefined;
+  const sockets = new Set<Socket>();
+  /** Connections admitted beyond maxConnections (probes only, one request each) and their cut timer. */
+  const probeOnly = new WeakMap<Socket, NodeJS.Timeout>();
+  const pending = new Set<ServerResponse>();
+
+  const server = createServer({
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(settings),
+  });
+  server.timeout = settings.idleTimeoutMs;
+  // The hard ceiling: Node drops connections beyond it before they reach us.
+  server.maxConnections = settings.maxConnections + settings.probeConnections;
+
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (sockets.size > settings.maxConnections) {
+      const cut = setTimeout(() => socket.destroy(), PROBE_CONNECTION_HEADERS_MS);
+      cut.unref();
+      probeOnly.set(socket, cut);
+      socket.once('close', () => clearTimeout(cut));
+    }
+  });
+  server.on('drop', () => logger.warn({ open: sockets.size }, 'connection refused: at the connection ceiling'));
+
+  function track(req: IncomingMessage, res: ServerResponse): boolean {
+    pending.add(res);
+    res.once('close', () => pending.delete(res));
+    if (phase === 'closing') res.setHeader('Connection', 'close');
+    const cut = probeOnly.get(req.socket);
+    if (cut === undefined) return true;
+    clearTimeout(cut);
+    // Headroom beyond the cap keeps the kubelet's probes answered while slow clients hold the rest.
+    res.setHeader('Connection', 'close');
+    if (PROBE_PATHS.has(pathOf(req))) return true;
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1', 'Cache-Control': 'no-store' });
+    res.end(SHED_BODY);
+    return false;
+  }
+
+  const listen = (handler: RequestListener): Promise<string> => {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (track(req, res)) handler(req, res);
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.host, () => {
+        server.off('error', reject);
+        resolve(urlOf(server));
+      });
+    });
+  };
+
+  const closeListener = (): Promise<void> => {
+    phase = 'closing';
+    // Responses not yet started tell their clients not to reuse the connection.
+    for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    // net's close, not http's: http's also destroys every idle keep-alive socket at once, and
+    // a client whose next request is already on the wire sees a reset. Idle sockets are
+    // left to the keep-alive timeout their responses announced (or end after one more
+    // request, answered with `Connection: close`); the grace period bounds it all.
+    NetServer.prototype.close.call(server);
+    return closed;
+  };
+
+  const forceClose = (): void => {
+    endDelay?.();
+    server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
+  };
+
+  const shutdown = (reason: string, options: ShutdownOptions = {}): Promise<void> => {
+    stopping ??= (async () => {
+      phase = 'draining';
+      const delayMs = options.skipDelay ? 0 : settings.shutdownDelayMs;
+      logger.info(
+        { reason, delayMs, graceMs: settings.shutdownGraceMs },
+        'shutting down: /readyz answers 503, then the listener closes and in-flight requests finish',
+      );
+      if (delayMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          endDelay = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      const closed = closeListener();
+      logger.info({ open: sockets.size, inFlight: pending.size }, 'listener closed; finishing in-flight requests');
+      const force = setTimeout(() => {
+        logger.warn({ open: sockets.size }, 'grace period over; closing the remaining connections');
+        forceClose();
+      }, settings.shutdownGraceMs);
+      await closed;
+      clearTimeout(force);
+      phase = 'closed';
+    })();
+    return stopping;
+  };
+
+  return {
+    server,
+    phase: () => phase,
+    shuttingDown: () => phase !== 'serving',
+    listen,
+    shutdown,
+    forceClose,
+  };
+}
