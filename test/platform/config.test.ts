@@ -181,7 +181,7 @@ describe('environment overrides', () => {
 describe('bad top-level settings refuse start-up, naming the key and what is expected', () => {
   it.each([
     ['server:\n  port: 70000\n', 'server.port must be an integer from 1 to 65535'],
-    ['server:\n  prot: 8080\n', 'server.prot is not a known key (expected one of host, port, body_limit, trust_proxy, shutdown_grace)'],
+    ['server:\n  prot: 8080\n', 'server.prot is not a known key (expected one of host, port, body_limit, trust_proxy, shutdown_delay, shutdown_grace, headers_timeout, request_timeout, keep_alive_timeout, idle_timeout, max_connections, probe_connections)'],
     ['server:\n  body_limit: huge\n', 'server.body_limit must be a size such as "100kb", "1mb" or a number of bytes'],
     ['server:\n  shutdown_grace: forever\n', 'server.shutdown_grace must be a duration such as "10s", "500ms", "2m" or a number of milliseconds'],
     ['store:\n  url: mysql://x\n', 'store.url must be a postgres:// or postgresql:// URL'],
