@@ -34,3 +34,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium for the browser tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium" >&2
 fi
+# kubectl renders deploy/kubernetes (test/deploy installs it itself when missing, too).
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "installing kubectl for the Kubernetes manifest tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null) || echo "could not install kubectl" >&2
+fi
