@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Measures a Vigil process's resident memory and CPU, idle and under a keep-alive load on
 // loopback: the figures behind deploy/kubernetes' requests and limits. Linux only (/proc).
-//   node scripts/measure-footprint.mjs [--seconds 15] [--clients 16]
+//   node scripts/measure-footprint.mjs [--seconds 15] [--clients 16] [--store-url postgres://...]
+// Without --store-url Vigil keeps its store embedded (PGlite), which dominates its memory.
 // Runs dist/main.js under plain node when it is built, else src/main.ts under tsx.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ const option = (name, fallback) => {
   return at === -1 ? fallback : Number(args[at + 1]);
 };
 const SECONDS = option('seconds', 15);
+const STORE_URL = args.includes('--store-url') ? args[args.indexOf('--store-url') + 1] : undefined;
 const CLIENTS = option('clients', 16);
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -80,13 +82,15 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-footprint-'));
 const config = join(dir, 'vigil.yaml');
 writeFileSync(
   config,
-  `server:\n  port: ${port}\n  shutdown_delay: 0s\nstore:\n  data_dir: ${join(dir, 'data')}\nsources:\n  - name: host\n    kind: resources\n    interval: 10s\nlog:\n  level: warn\n`,
+  `server:\n  port: ${port}\n  shutdown_delay: 0s\nstore:\n  ${STORE_URL ? `url: ${STORE_URL}` : `data_dir: ${join(dir, 'data')}`}\nsources:\n  - name: host\n    kind: resources\n    interval: 10s\nlog:\n  level: warn\n`,
 );
 const built = existsSync(join(ROOT, 'dist/main.js'));
 const command = built ? [join(ROOT, 'dist/main.js')] : ['--import', 'tsx', join(ROOT, 'src/main.ts')];
 const child = spawn(process.execPath, [...command, '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+let startPeakMiB = 0;
 try {
   for (let tries = 0; ; tries += 1) {
+    startPeakMiB = Math.max(startPeakMiB, sample(child.pid).rssMiB);
     const up = await new Promise((resolve) => {
       const req = request({ host: '127.0.0.1', port, path: '/livez' }, (res) => {
         res.resume();
@@ -96,15 +100,18 @@ try {
       req.end();
     });
     if (up) break;
-    if (tries > 240) throw new Error('vigil did not start within 2 minutes');
-    await sleep(500);
+    if (tries > 1200) throw new Error('vigil did not start within 2 minutes');
+    await sleep(100);
   }
   await sleep(3_000); // let start-up work settle
   const idle = await observe(child.pid, SECONDS);
+  startPeakMiB = Math.max(startPeakMiB, idle.peakRssMiB);
   const [requests, busy] = await Promise.all([load(port, SECONDS), observe(child.pid, SECONDS)]);
   const figures = {
     runtime: built ? 'node dist/main.js' : 'node --import tsx src/main.ts',
     node: process.version,
+    store: STORE_URL ? 'postgres' : 'embedded (PGlite)',
+    startPeakRssMiB: Math.round(startPeakMiB),
     idle: { rssMiB: Math.round(idle.endRssMiB), cpuMillicores: Math.round(idle.cores * 1000) },
     load: {
       clients: CLIENTS,
