@@ -168,8 +168,16 @@ describe('deploy/kubernetes', () => {
       expect(requests[key], `requests.${key}`).toBeDefined();
       expect(limits[key], `limits.${key}`).toBeDefined();
     }
-    const mebibytes = (value: string) => Number(/^(\d+)Mi$/.exec(value)?.[1]);
-    expect(mebibytes(limits.memory)).toBeGreaterThan(mebibytes(requests.memory));
+    const mebibytes = (value: string) => {
+      const [, amount, unit] = /^(\d+)(Mi|Gi)$/.exec(value) ?? [];
+      return Number(amount) * (unit === 'Gi' ? 1024 : 1);
+    };
+    for (const path of KUSTOMIZATIONS) {
+      const resources = vigilContainer(path).resources;
+      expect(mebibytes(resources.limits.memory), path).toBeGreaterThan(mebibytes(resources.requests.memory));
+    }
+    // The embedded store needs more than the PostgreSQL overlay (PGlite's memory, docs/kubernetes.md).
+    expect(mebibytes(requests.memory)).toBeGreaterThan(mebibytes(vigilContainer('deploy/kubernetes/overlays/postgres').resources.requests.memory));
 
     expect(container.envFrom).toContainEqual({ secretRef: { name: 'vigil-secrets', optional: true } });
     for (const path of KUSTOMIZATIONS) expect(objects(path).filter((o) => o.kind === 'Secret')).toEqual([]);
