@@ -184,6 +184,7 @@ describe('bad top-level settings refuse start-up, naming the key and what is exp
     ['server:\n  prot: 8080\n', 'server.prot is not a known key (expected one of host, port, body_limit, trust_proxy, shutdown_delay, shutdown_grace, headers_timeout, request_timeout, keep_alive_timeout, idle_timeout, max_connections, probe_connections)'],
     ['server:\n  body_limit: huge\n', 'server.body_limit must be a size such as "100kb", "1mb" or a number of bytes'],
     ['server:\n  shutdown_grace: forever\n', 'server.shutdown_grace must be a duration such as "10s", "500ms", "2m" or a number of milliseconds'],
+    ['server:\n  headers_timeout: 40s\n', 'server.headers_timeout must be at most server.request_timeout'],
     ['store:\n  url: mysql://x\n', 'store.url must be a postgres:// or postgresql:// URL'],
     ['store:\n  url: { env: VIGIL_TEST_UNSET_DB_URL }\n', 'store.url: environment variable VIGIL_TEST_UNSET_DB_URL is not set'],
     ['store:\n  coordination:\n    lease_ttl: 100ms\n', 'store.coordination.lease_ttl must be a duration such as "10s", "500ms", "2m" or a number of milliseconds (more than zero)'],
