@@ -1,7 +1,7 @@
 // When a shared result is too old to speak for its source. A healthy prober publishes a new
 // result at least every interval + run time, and a run is bounded by max(interval, timeout)
 // (runCheck): past that, the prober is gone, paused, or this replica lost the store.
-import type { CheckResult, SourceDefinition } from '../checks/types.ts';
+import { failureText, type CheckResult, type SourceDefinition } from '../checks/types.ts';
 import type { SourceState } from '../engine/types.ts';
 
 /** Prefix of the error message of a stale source, in every documented shape. */
@@ -29,13 +29,16 @@ export function withStaleness(state: SourceState, nowMs: number): SourceState {
   const age = resultAgeMs(latest, nowMs);
   if (age <= staleAfterMs(state.definition)) return state;
   const seconds = Number.isFinite(age) ? `${Math.round(age / 100) / 10} s` : 'an unknown time';
+  const failure = { phase: 'staleness', message: `${STALE_PREFIX}: no fresh result: the last one (${latest.status}) is ${seconds} old` };
+  // A stale result keeps its kind, but not its details: nothing measured is vouched for.
   const stale: CheckResult = {
     source: latest.source,
     kind: latest.kind,
     status: 'error',
     latencyMs: latest.latencyMs,
-    error: `${STALE_PREFIX}: no fresh result: the last one (${latest.status}) is ${seconds} old`,
+    error: failureText(failure),
+    failure,
     timestamp: latest.timestamp,
-  };
+  } as CheckResult;
   return { ...state, latest: stale };
 }

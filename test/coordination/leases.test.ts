@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 function result(source: string, status: CheckResult['status'], at = new Date()): CheckResult {
-  return { source, kind: 'http', status, latencyMs: 1, timestamp: at.toISOString() };
+  return { source, kind: 'http', status, latencyMs: 1, timestamp: at.toISOString() } as CheckResult;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
