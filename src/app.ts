@@ -8,9 +8,10 @@ import { configSecrets } from './config/secrets.ts';
 import { createAuthMiddleware } from './http/auth.ts';
 import { createDocsRouter } from './http/docs.ts';
 import { createErrorHandler } from './http/error-handler.ts';
+import { answerHeadAsGet, refuseBracketedQueryKeys, setCacheControl } from './http/http-semantics.ts';
 import { httpProblem, problemFor } from './http/problem.ts';
 import { createRequestLogger } from './http/request-log.ts';
-import { loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
+import { documentedQueryParameters, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
 
@@ -78,10 +79,16 @@ export async function createApp(
 
   const app = express();
   app.disable('x-powered-by');
+  // Health answers change with every probe and uptime tick, and authenticated ones must not be
+  // revalidated from a cache at all: no ETag, so no 304 (Cache-Control says the rest).
+  app.set('etag', false);
   app.set('trust proxy', server.trustProxy);
 
-  app.use(createRequestLogger(deps.logger));
+  app.use(createRequestLogger({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) }));
+  app.use(answerHeadAsGet());
   app.use(createDocsRouter(spec));
+  app.use(setCacheControl(operations));
+  app.use(refuseBracketedQueryKeys());
   app.use(express.json({ limit: server.bodyLimitBytes }));
   // The login operation also takes an HTML form body.
   app.use(express.urlencoded({ extended: false, limit: server.bodyLimitBytes }));

@@ -133,6 +133,30 @@ export function listOperations(document: SpecDocument): OperationInfo[] {
   return operations;
 }
 
+/**
+ * The names of every query parameter the document declares (on a path or an operation). The
+ * request log shows their values; none of them is a secret (credentials travel in headers,
+ * cookies and 000's body only).
+ */
+export function documentedQueryParameters(document: SpecDocument): ReadonlySet<string> {
+  const names = new Set<string>();
+  const paths = isRecord(document.paths) ? document.paths : {};
+  const collect = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const raw of list) {
+      const parameter = resolvePointer(document, raw);
+      if (isRecord(parameter) && parameter.in === 'query' && typeof parameter.name === 'string') names.add(parameter.name);
+    }
+  };
+  for (const rawItem of Object.values(paths)) {
+    const item = resolvePointer(document, rawItem);
+    if (!isRecord(item)) continue;
+    collect(item.parameters);
+    for (const method of HTTP_METHODS) if (isRecord(item[method])) collect((item[method] as Record<string, unknown>).parameters);
+  }
+  return names;
+}
+
 /** Follows a local `$ref` (bundling may leave a path item as a pointer to another one). */
 export function resolvePointer(document: SpecDocument, value: unknown): unknown {
   let current = value;
