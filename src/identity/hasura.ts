@@ -1,7 +1,7 @@
 // Hasura's admin credential: `X-Hasura-Admin-Secret` compared in constant time with the
-// configured secret, together with `X-Hasura-Role`. A right secret with role `admin` is an
-// admin principal; a right secret with any other (or no) role is a valid credential without
-// admin rights, so the operation answers 403 rather than 401.
+// configured secret, together with `X-Hasura-Role`. As in Hasura, a right secret alone (no
+// `X-Hasura-Role`) or with role `admin` is an admin principal; a right secret with any other
+// role is a valid credential without admin rights, so the operation answers 403, not 401.
 import { constantTimeEqual } from './secrets.ts';
 import type { Role } from './types.ts';
 
@@ -17,7 +17,7 @@ export function createHasuraVerifier(configured: string | undefined): HasuraVeri
     verify(secret, hasuraRole) {
       if (!configured) return undefined;
       if (!constantTimeEqual(secret, configured)) return undefined;
-      return hasuraRole === 'admin' ? 'admin' : 'viewer';
+      return hasuraRole === undefined || hasuraRole === 'admin' ? 'admin' : 'viewer';
     },
   };
 }

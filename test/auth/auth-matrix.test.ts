@@ -73,6 +73,11 @@ const CALLERS: readonly (readonly [string, (op: OperationInfo, c: Credentials) =
   ['an admin', (op, c) => roleCaller(op, 'admin', c)],
   ['a JWT with a bad signature', (_op, c) => ({ headers: bearer(c.jwts.badSignature) })],
   ['an expired JWT', (_op, c) => ({ headers: bearer(c.jwts.expired) })],
+  // Hasura treats a correct admin secret without X-Hasura-Role as role admin (11.6).
+  [
+    'the Hasura admin secret without a role',
+    (op) => ({ headers: { 'x-hasura-admin-secret': HASURA_SECRET }, grants: accepts(op, 'hasuraAdminSecret') ? { role: 'admin', scopes: ['*'] } : undefined }),
+  ],
   ['a valid JWT', (op, c) => ({ headers: bearer(c.jwts.admin), grants: accepts(op, 'bearerJwt') ? { role: 'admin', scopes: ['*'] } : undefined })],
 ];
 

@@ -124,6 +124,12 @@ describe('authenticate', () => {
     expect(outcome).toMatchObject({ ok: true, principal: { role: 'viewer' } });
   });
 
+  it('gives a valid Hasura secret without X-Hasura-Role the admin role, as Hasura does', async () => {
+    const { identity } = service();
+    const outcome = await identity.authenticate(carrier({ headers: { 'x-hasura-admin-secret': HASURA_SECRET } }), ['hasuraAdminSecret']);
+    expect(outcome).toMatchObject({ ok: true, principal: { role: 'admin', subject: 'hasura-admin' } });
+  });
+
   it('refuses the Hasura scheme entirely when no admin secret is configured', async () => {
     const { identity } = service({ hasura: false });
     expect(await identity.authenticate(carrier({ headers: { 'x-hasura-admin-secret': HASURA_SECRET, 'x-hasura-role': 'admin' } }), ['hasuraAdminSecret'])).toEqual({ ok: false, reason: 'invalid' });
