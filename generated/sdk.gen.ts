@@ -597,8 +597,9 @@ export const getHealthz = <ThrowOnError extends boolean = false>(options?: Optio
  * (`include`, then `exclude`; default every configured source) keyed by name, with its last
  * check. The endpoint cannot be disabled, as in Hasura.
  *
- * **Credentials.** Either Hasura's pair, `X-Hasura-Admin-Secret` (the configured
- * `auth.hasuraAdminSecret`) together with `X-Hasura-Role: admin`, or any of Vigil's own
+ * **Credentials.** Either Hasura's admin secret, `X-Hasura-Admin-Secret` (the configured
+ * `auth.hasuraAdminSecret`), alone or with `X-Hasura-Role: admin` (Hasura treats a correct
+ * admin secret without a role as role admin, and so does Vigil), or any of Vigil's own
  * credentials of role admin or higher: an admin API key (`Authorization: Bearer`), a
  * session cookie, or a JWT. A missing or invalid credential is 401; a valid credential below
  * admin (or `X-Hasura-Role` other than `admin`) is 403. Both are `access-denied` in Hasura's

@@ -11,7 +11,7 @@ import { createErrorHandler } from './http/error-handler.ts';
 import { answerHeadAsGet, refuseBracketedQueryKeys, setCacheControl } from './http/http-semantics.ts';
 import { httpProblem, problemFor } from './http/problem.ts';
 import { createRequestLogger } from './http/request-log.ts';
-import { documentedQueryParameters, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
+import { documentedQueryParameters, findOperation, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
 
@@ -67,6 +67,17 @@ function validatorMiddleware(spec: LoadedSpec): RequestHandler[] {
   }) as unknown as RequestHandler[];
 }
 
+/** Wraps a body parser so it runs only for operations that document a request body. */
+function onlyWithDocumentedBody(operations: readonly OperationInfo[], parser: RequestHandler, name: string): RequestHandler {
+  const parse: RequestHandler = (req, res, next) => {
+    if (!findOperation(operations, req.method, req.path)?.hasRequestBody) return next();
+    return parser(req, res, next);
+  };
+  // The layer keeps the parser's name (jsonParser, urlencodedParser) for whoever inspects the stack.
+  Object.defineProperty(parse, 'name', { value: name });
+  return parse;
+}
+
 export async function createApp(
   deps: AppDeps,
   factories: readonly FamilyHandlersFactory[] = familyHandlerFactories,
@@ -89,9 +100,11 @@ export async function createApp(
   app.use(createDocsRouter(spec));
   app.use(setCacheControl(operations));
   app.use(refuseBracketedQueryKeys());
-  app.use(express.json({ limit: server.bodyLimitBytes }));
+  // Bodies are parsed only for operations that document one (000's POST, login): a GET with a
+  // body is answered as the GET, never with a body parser's 400/413/415 before authentication.
+  app.use(onlyWithDocumentedBody(operations, express.json({ limit: server.bodyLimitBytes }), 'jsonParser'));
   // The login operation also takes an HTML form body.
-  app.use(express.urlencoded({ extended: false, limit: server.bodyLimitBytes }));
+  app.use(onlyWithDocumentedBody(operations, express.urlencoded({ extended: false, limit: server.bodyLimitBytes }), 'urlencodedParser'));
   app.use(cookieParser());
   app.use(
     createAuthMiddleware({

@@ -15,6 +15,13 @@ export interface AuthMiddlewareInput {
   readonly retryAfterSeconds: number;
 }
 
+/** Only the credential fields the operation's body documents (000's POST); none elsewhere. */
+function documentedBodyCredentials(op: OperationInfo, body: unknown): Record<string, unknown> | undefined {
+  if (op.bodyCredentialFields.length === 0 || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const fields = body as Record<string, unknown>;
+  return Object.fromEntries(op.bodyCredentialFields.filter((field) => field in fields).map((field) => [field, fields[field]]));
+}
+
 function hasScope(principal: Principal, scope: string | undefined): boolean {
   // Same rule as the identity module's key scopes: `*` grants all, `health:*` grants `health:read`.
   return scope === undefined || scopeGranted(principal.scopes, scope);
@@ -33,7 +40,7 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
         {
           headers: req.headers,
           cookies: (req.cookies ?? {}) as Record<string, string | undefined>,
-          body: req.body as unknown,
+          body: documentedBodyCredentials(op, req.body as unknown),
           ip: req.ip ?? req.socket.remoteAddress ?? '',
         },
         op.security.accepted,

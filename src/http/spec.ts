@@ -34,6 +34,13 @@ export interface OperationInfo {
   readonly scope: string | undefined;
   /** Documented response keys: `200`, `4XX`, `default`... */
   readonly statuses: readonly string[];
+  /** Does the operation document a request body? Bodies of other operations are never parsed. */
+  readonly hasRequestBody: boolean;
+  /**
+   * The credential fields (`AdminAPIKey`, `SessionID`, `APIKey`) its JSON request body
+   * documents: only these are read from a body, and only on this operation (000's POST).
+   */
+  readonly bodyCredentialFields: readonly BodyCredentialField[];
   /** Matches a request path (case-insensitive, optional trailing slash, like Express). */
   readonly pattern: RegExp;
 }
@@ -56,6 +63,9 @@ const SCHEME_KINDS: Readonly<Record<string, CredentialKind | null>> = {
   // Travels with hasuraAdminSecret; the authenticator reads both headers.
   hasuraRole: null,
 };
+
+export const BODY_CREDENTIAL_FIELDS = ['AdminAPIKey', 'SessionID', 'APIKey'] as const;
+export type BodyCredentialField = (typeof BODY_CREDENTIAL_FIELDS)[number];
 
 const cache = new Map<string, Promise<LoadedSpec>>();
 
@@ -121,6 +131,8 @@ export function listOperations(document: SpecDocument): OperationInfo[] {
         minRole: minRoleOf(operation['x-vigil-min-role'], label),
         scope: scopeOf(operation['x-vigil-scope'], label),
         statuses: isRecord(operation.responses) ? Object.keys(operation.responses) : [],
+        hasRequestBody: operation.requestBody !== undefined,
+        bodyCredentialFields: bodyCredentialFieldsOf(document, operation.requestBody),
         pattern: toPattern(path),
       });
     }
@@ -171,6 +183,14 @@ export function resolvePointer(document: SpecDocument, value: unknown): unknown 
     current = target;
   }
   return current;
+}
+
+function bodyCredentialFieldsOf(document: SpecDocument, requestBody: unknown): BodyCredentialField[] {
+  const body = resolvePointer(document, requestBody);
+  const content = isRecord(body) && isRecord(body.content) ? body.content['application/json'] : undefined;
+  const schema = isRecord(content) ? resolvePointer(document, content.schema) : undefined;
+  const properties = isRecord(schema) && isRecord(schema.properties) ? schema.properties : {};
+  return BODY_CREDENTIAL_FIELDS.filter((field) => field in properties);
 }
 
 function familyOfTags(tags: unknown, label: string): ApiFamily {
