@@ -489,6 +489,12 @@ export const getAdminHealth = <ThrowOnError extends boolean = false>(options?: O
  * says which part was wrong. Repeated failures from one client address within
  * `auth.throttle.window` are refused with 429 for the rest of that window.
  *
+ * **Login CSRF.** A request that a browser marks as cross-site (`Sec-Fetch-Site: cross-site`,
+ * or an `Origin` other than Vigil's own, including `null`) is refused with 403 and no
+ * cookie, so a page on another site cannot log a visitor in. Requests without either header
+ * (curl, scripts) are served. Behind a proxy, set `server.trust_proxy` so Vigil sees the
+ * scheme and host the browser used.
+ *
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/v1/auth/login',
@@ -504,7 +510,7 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
  *
  * Ends the session named by the `psession` cookie (if any, and if it is still active) and
  * clears the cookie. Always 204, also without a cookie or with an expired one, so a client
- * can call it unconditionally.
+ * can call it unconditionally. A cross-site request (see login) is refused with 403.
  *
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({ url: '/v1/auth/logout', ...options });

@@ -1292,6 +1292,10 @@ export type LoginErrors = {
      */
     401: AuthError;
     /**
+     * A browser marked the request cross-site (`Sec-Fetch-Site` or `Origin`); no cookie is set or cleared.
+     */
+    403: AuthError;
+    /**
      * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
      */
     413: AuthError;
@@ -1336,6 +1340,10 @@ export type LogoutErrors = {
      * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
      */
     400: AuthError;
+    /**
+     * A browser marked the request cross-site (`Sec-Fetch-Site` or `Origin`); no cookie is set or cleared.
+     */
+    403: AuthError;
     /**
      * Vigil itself failed. No stack trace, no secret.
      */

@@ -2,6 +2,7 @@
 // Errors go through the platform's handler, which renders the auth family's `{ detail }`.
 import type { CookieOptions, Request } from 'express';
 import { safeErrorMessage } from '../shared/redact.ts';
+import { crossSiteReason } from '../http/cross-site.ts';
 import { httpProblem, problemFor } from '../http/problem.ts';
 import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
 import { LoginThrottledError, SESSION_COOKIE } from '../identity/index.ts';
@@ -21,8 +22,15 @@ function unavailable(deps: AppDeps, action: string, error: unknown, secrets: rea
   return httpProblem(problemFor(503, 'Sessions are unavailable right now'));
 }
 
+/** Login CSRF: a page on another site must not set (or clear) the session cookie. */
+function refuseCrossSite(req: Request) {
+  return crossSiteReason(req) === undefined ? undefined : httpProblem(problemFor(403, 'Cross-site requests may not log in or out'));
+}
+
 export const authHandlers: FamilyHandlersFactory = (deps) => ({
   async login(req, res, next) {
+    const crossSite = refuseCrossSite(req);
+    if (crossSite) return next(crossSite);
     const { username, password } = req.body as LoginBody;
     const ip = req.ip ?? req.socket.remoteAddress ?? '';
     let result;
@@ -43,6 +51,8 @@ export const authHandlers: FamilyHandlersFactory = (deps) => ({
   },
 
   async logout(req, res, next) {
+    const crossSite = refuseCrossSite(req);
+    if (crossSite) return next(crossSite);
     const sessionId = (req.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
     if (sessionId) {
       try {
