@@ -58,6 +58,10 @@ export interface JwtConfig {
   readonly audience: string | undefined;
   /** Claim that holds the Vigil role (viewer/operator/admin/owner). */
   readonly roleClaim: string;
+  /** Longest lifetime (`exp` - `iat`) a token may have; longer ones are refused. */
+  readonly maxLifetimeMs: number;
+  /** How far `iat` may lie in the future (clock skew between issuer and Vigil). */
+  readonly clockSkewMs: number;
 }
 
 export interface AuthConfig {

@@ -1,8 +1,11 @@
 // JWT bearer tokens, verified with jose against an HS256 secret or a remote JWKS. Issuer and
 // audience are checked when configured, `exp` is required, and the Vigil role is read from
-// the configured claim (a plain claim name, or a dotted path into nested claims).
+// the configured claim (a plain claim name, or a dotted path into nested claims). A token
+// issued in the future (beyond `clockSkewMs`) or living longer than `maxLifetimeMs` is refused:
+// a leaked long-lived token must not stay usable, and a future `iat` would extend any age check.
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../config/types.ts';
+import { hs256SecretWeakness } from './jwt-policy.ts';
 import { ROLES, type Role } from './types.ts';
 import { isRole } from './users.ts';
 
@@ -56,6 +59,8 @@ export function createJwtVerifier(input: JwtVerifierInput): JwtVerifier {
   if (Boolean(config.secret) === Boolean(config.jwksUrl)) {
     throw new Error('auth.jwt: set exactly one of "secret" (HS256) and "jwksUrl"');
   }
+  const weakness = config.secret === undefined ? undefined : hs256SecretWeakness(config.secret);
+  if (weakness) throw new Error(`auth.jwt.secret ${weakness}`);
   const secretKey = config.secret ? new TextEncoder().encode(config.secret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = config.jwksUrl
     ? createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: input.jwksTimeoutMs ?? 3_000, cooldownDuration: 30_000 })
@@ -82,11 +87,20 @@ export function createJwtVerifier(input: JwtVerifierInput): JwtVerifier {
         }
         return undefined;
       }
+      if (!withinPolicy(payload, input.now(), config)) return undefined;
       const role = roleFromClaim(readClaim(payload, config.roleClaim));
       if (!role) return undefined;
       return { subject: `jwt:${payload.sub ?? 'anonymous'}`, role };
     },
   };
+}
+
+/** `iat` not in the future beyond the skew, and a lifetime (`exp` - `iat`, or from now) within the cap. */
+function withinPolicy(payload: JWTPayload, nowMs: number, config: Pick<JwtConfig, 'maxLifetimeMs' | 'clockSkewMs'>): boolean {
+  const issuedAtMs = typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+  if (issuedAtMs !== undefined && issuedAtMs > nowMs + config.clockSkewMs) return false;
+  const expiresAtMs = (payload.exp as number) * 1000; // required and checked by jwtVerify
+  return expiresAtMs - Math.min(issuedAtMs ?? nowMs, nowMs) <= config.maxLifetimeMs;
 }
 
 export interface SignJwtInput {

@@ -1,3 +1,4 @@
+import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminExists,
@@ -47,7 +48,7 @@ function service(options: { maxFailures?: number; hasura?: boolean } = {}) {
   const identity = createIdentityService({
     store,
     auth: authConfig({
-      jwt: { secret: JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, roleClaim: 'role' },
+      jwt: { secret: JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, roleClaim: 'role', ...JWT_DEFAULTS },
       hasuraAdminSecret: options.hasura === false ? undefined : HASURA_SECRET,
       throttle: { maxFailures: options.maxFailures ?? 1000, windowMs: MINUTE },
     }),

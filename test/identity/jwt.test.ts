@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwtConfig } from '../../src/config/types.ts';
+import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
 import { createJwtVerifier, JwksUnavailableError, readClaim, roleFromClaim, signHs256Jwt } from '../../src/identity/jwt.ts';
 import { listenOnLoopback, type Listening } from '../support/servers/listen.ts';
 import { fakeClock } from './fixtures.ts';
@@ -11,7 +12,7 @@ const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'vigil';
 
 function hsConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
-  return { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, roleClaim: 'role', ...overrides };
+  return { secret: SECRET, jwksUrl: undefined, issuer: ISSUER, audience: AUDIENCE, roleClaim: 'role', ...JWT_DEFAULTS, ...overrides };
 }
 
 describe('HS256 JWTs', () => {
@@ -38,6 +39,32 @@ describe('HS256 JWTs', () => {
     }],
   ])('are refused with %s', async (_label, make) => {
     expect(await verifier.verify(await make())).toBeUndefined();
+  });
+
+  it('are refused when issued in the future beyond the allowed skew (11.8)', async () => {
+    const ahead = JWT_DEFAULTS.clockSkewMs;
+    expect(await verifier.verify(await sign({ now: clock() + ahead + 60_000 }))).toBeUndefined();
+    // Within the skew: an issuer whose clock runs a little ahead is fine.
+    expect(await verifier.verify(await sign({ now: clock() + ahead / 2 }))).toEqual({ subject: 'jwt:ada', role: 'operator' });
+  });
+
+  it('are refused when they live longer than auth.jwt.max_lifetime (11.8)', async () => {
+    const capped = createJwtVerifier({ config: hsConfig({ maxLifetimeMs: 3_600_000 }), now: clock });
+    expect(await capped.verify(await sign({ expiresInSeconds: 3_600 }))).toEqual({ subject: 'jwt:ada', role: 'operator' });
+    expect(await capped.verify(await sign({ expiresInSeconds: 3_601 }))).toBeUndefined();
+    expect(await verifier.verify(await sign({ expiresInSeconds: 10 * 365 * 86_400 }))).toBeUndefined();
+    // Without iat the lifetime counts from now.
+    const noIat = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(Math.floor(clock() / 1000) + 2 * 3_600)
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await capped.verify(noIat)).toBeUndefined();
+  });
+
+  it('refuse an HS256 secret under 32 bytes with a sentence (RFC 7518 section 3.2)', () => {
+    expect(() => createJwtVerifier({ config: hsConfig({ secret: 'a' }), now: clock })).toThrow(/auth\.jwt\.secret is 1 bytes long; an HS256 secret must be at least 32 bytes/);
   });
 
   it('are refused without an exp claim', async () => {

@@ -191,6 +191,11 @@ describe('bad top-level settings refuse start-up, naming the key and what is exp
     ['store:\n  coordination:\n    leases: 3\n', 'store.coordination.leases is not a known key (expected one of enabled, lease_ttl)'],
     ['log:\n  level: loud\n', 'log.level must be one of fatal, error, warn, info, debug, trace, silent'],
     ['auth:\n  jwt:\n    issuer: me\n', 'auth.jwt must be given exactly one of secret (HS256) and jwks_url'],
+    [
+      'auth:\n  jwt:\n    secret: a\n',
+      'auth.jwt.secret is 1 bytes long; an HS256 secret must be at least 32 bytes (RFC 7518 section 3.2), e.g. the output of `openssl rand -hex 32`',
+    ],
+    ['auth:\n  jwt:\n    secret: 0123456789abcdef0123456789abcdef\n    max_lifetime: never\n', 'auth.jwt.max_lifetime must be a duration such as "10s", "500ms", "2m" or a number of milliseconds (more than zero)'],
     ['auth:\n  hasura_admin_secret: { env: VIGIL_TEST_UNSET_HASURA }\n', 'auth.hasura_admin_secret: environment variable VIGIL_TEST_UNSET_HASURA is not set'],
     ['auth:\n  session:\n    redis_source: cache\n', 'auth.session.redis_source must be the name of a source of kind redis ("cache" is not one)'],
     ['sources: {}\n', 'sources must be a list of sources (each a mapping with name and kind)'],
@@ -227,7 +232,7 @@ describe('bad top-level settings refuse start-up, naming the key and what is exp
 describe('auth', () => {
   it('resolves its secrets and converts its durations', () => {
     const secretFile = join(dir, 'jwt-secret');
-    writeFileSync(secretFile, 'jwt-from-file');
+    writeFileSync(secretFile, 'jwt-from-file-0123456789abcdef-0123');
     const config = load(
       `
 auth:
@@ -242,7 +247,7 @@ auth:
       { HASURA_SECRET: 'from-env' },
     );
     expect(config.auth).toEqual({
-      jwt: { secret: 'jwt-from-file', jwksUrl: undefined, issuer: 'vigil', audience: 'ops', roleClaim: 'role' },
+      jwt: { secret: 'jwt-from-file-0123456789abcdef-0123', jwksUrl: undefined, issuer: 'vigil', audience: 'ops', roleClaim: 'role', maxLifetimeMs: 86_400_000, clockSkewMs: 60_000 },
       hasuraAdminSecret: 'from-env',
       session: { ttlMs: 3_600_000, idleTimeoutMs: 600_000, redisSource: undefined },
       throttle: { maxFailures: 5, windowMs: 30_000 },
@@ -278,13 +283,13 @@ describe('durations and sizes', () => {
 
 describe('vigil.example.yaml', () => {
   const example = fileURLToPath(new URL('../../vigil.example.yaml', import.meta.url));
-  const env = { PG_PASSWORD: 'pg-secret', VIGIL_JWT_SECRET: 'jwt-secret-value', HASURA_ADMIN_SECRET: 'hasura-secret-value' };
+  const env = { PG_PASSWORD: 'pg-secret', VIGIL_JWT_SECRET: 'jwt-secret-value-0123456789abcdef', HASURA_ADMIN_SECRET: 'hasura-secret-value' };
 
   it('loads without a problem when its secrets are set', () => {
     const config = loadConfig({ argv: ['--config', example], env });
     expect(config.invalidSources).toEqual([]);
     expect(config.sources.map((s) => s.name)).toEqual(['host', 'db', 'cache']);
-    expect(config.auth.jwt?.secret).toBe('jwt-secret-value');
+    expect(config.auth.jwt?.secret).toBe('jwt-secret-value-0123456789abcdef');
     expect(config.auth.hasuraAdminSecret).toBe('hasura-secret-value');
     expect(config.sources[1]?.options.password).toBe('pg-secret');
   });

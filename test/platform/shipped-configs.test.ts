@@ -21,7 +21,7 @@ const DEMO_ENV = {
   VIGIL_DEMO_IDENTITIES_DIR: '/nonexistent/identities',
 };
 
-const EXAMPLE_ENV = { PG_PASSWORD: 'pg-secret', VIGIL_JWT_SECRET: 'jwt-secret-value', HASURA_ADMIN_SECRET: 'hasura-secret-value' };
+const EXAMPLE_ENV = { PG_PASSWORD: 'pg-secret', VIGIL_JWT_SECRET: 'jwt-secret-value-0123456789abcdef', HASURA_ADMIN_SECRET: 'hasura-secret-value' };
 
 describe('the shipped configuration files', () => {
   it.each([

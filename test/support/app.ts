@@ -25,7 +25,8 @@ import { createApp } from '../../src/app.ts';
 import { readBuildInfo } from '../../src/build-info.ts';
 import type { SourceDefinition } from '../../src/checks/types.ts';
 import { buildConfig, SOURCE_DEFAULTS } from '../../src/config/build.ts';
-import type { AuthConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
+import type { AuthConfig, JwtConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
+import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
 import { createHistoryService, type HistoryService } from '../../src/history/service.ts';
 import type { HealthEngine } from '../../src/engine/types.ts';
@@ -46,7 +47,9 @@ export type TestSource = { readonly name: string; readonly kind: string } & Part
 export interface TestConfigInput {
   readonly server?: Partial<ServerConfig>;
   readonly store?: Partial<StoreConfig>;
-  readonly auth?: Partial<Omit<AuthConfig, 'session' | 'throttle'>> & {
+  readonly auth?: Partial<Omit<AuthConfig, 'session' | 'throttle' | 'jwt'>> & {
+    /** auth.jwt.max_lifetime and clock_skew default as in the loader. */
+    readonly jwt?: Omit<JwtConfig, 'maxLifetimeMs' | 'clockSkewMs'> & Partial<Pick<JwtConfig, 'maxLifetimeMs' | 'clockSkewMs'>>;
     readonly session?: Partial<AuthConfig['session']>;
     readonly throttle?: Partial<AuthConfig['throttle']>;
   };
@@ -92,6 +95,7 @@ export function testConfig(input: TestConfigInput = {}): VigilConfig {
     auth: {
       ...base.auth,
       ...input.auth,
+      jwt: input.auth?.jwt ? { ...JWT_DEFAULTS, ...input.auth.jwt } : base.auth.jwt,
       session: { ...base.auth.session, ...input.auth?.session },
       throttle: { ...base.auth.throttle, maxFailures: 1_000, ...input.auth?.throttle },
     },

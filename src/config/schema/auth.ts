@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { SecretContext } from '../secret-ref.ts';
 import type { AuthConfig, JwtConfig } from '../types.ts';
+import { hs256SecretWeakness, JWT_DEFAULTS } from '../../identity/jwt-policy.ts';
 import { duration, integer, issue, secret, section, text } from './fields.ts';
 
 function jwtSection(secrets: SecretContext) {
@@ -14,12 +15,29 @@ function jwtSection(secrets: SecretContext) {
     issuer: text().optional().meta({ description: 'Required `iss` claim; absent: not checked.' }),
     audience: text().optional().meta({ description: 'Required `aud` claim; absent: not checked.' }),
     role_claim: text().prefault('role').meta({ description: 'Claim holding the Vigil role (viewer, operator, admin or owner).' }),
+    max_lifetime: duration()
+      .prefault(JWT_DEFAULTS.maxLifetimeMs)
+      .meta({ description: 'Longest lifetime (`exp` - `iat`, or from now without `iat`) a token may have; longer-lived tokens are refused. Default 24h.' }),
+    clock_skew: duration({ min: 0 })
+      .prefault(JWT_DEFAULTS.clockSkewMs)
+      .meta({ description: 'How far a token\'s `iat` may lie in the future (the issuer\'s clock running ahead); beyond it the token is refused. Default 1m.' }),
   })
     .transform((s, ctx): JwtConfig => {
       if ((s.secret === undefined) === (s.jwks_url === undefined)) {
         ctx.issues.push(issue(s, 'given exactly one of secret (HS256) and jwks_url'));
       }
-      return { secret: s.secret, jwksUrl: s.jwks_url, issuer: s.issuer, audience: s.audience, roleClaim: s.role_claim };
+      const weakness = s.secret === undefined ? undefined : hs256SecretWeakness(s.secret);
+      // RFC 7518 §3.2: a shorter HMAC key makes every token forgeable by brute force.
+      if (weakness) ctx.issues.push(issue(undefined, weakness, 'suffix', ['secret']));
+      return {
+        secret: s.secret,
+        jwksUrl: s.jwks_url,
+        issuer: s.issuer,
+        audience: s.audience,
+        roleClaim: s.role_claim,
+        maxLifetimeMs: s.max_lifetime,
+        clockSkewMs: s.clock_skew,
+      };
     })
     .meta({ description: 'JWT bearer tokens (`Authorization: Bearer <jwt>`): give exactly one of `secret` and `jwks_url`. Absent: JWTs are not accepted.' });
 }
