@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { SecretContext } from '../secret-ref.ts';
 import type { AuthConfig, JwtConfig } from '../types.ts';
-import { hs256SecretWeakness, JWT_DEFAULTS } from '../../identity/jwt-policy.ts';
+import { hs256SecretWeakness } from '../../identity/jwt-policy.ts';
 import { duration, integer, issue, secret, section, text } from './fields.ts';
 
 function jwtSection(secrets: SecretContext) {
@@ -16,11 +16,11 @@ function jwtSection(secrets: SecretContext) {
     audience: text().optional().meta({ description: 'Required `aud` claim; absent: not checked.' }),
     role_claim: text().prefault('role').meta({ description: 'Claim holding the Vigil role (viewer, operator, admin or owner).' }),
     max_lifetime: duration()
-      .prefault(JWT_DEFAULTS.maxLifetimeMs)
-      .meta({ description: 'Longest lifetime (`exp` - `iat`, or from now without `iat`) a token may have; longer-lived tokens are refused. Default 24h.' }),
+      .prefault('24h') // JWT_DEFAULTS.maxLifetimeMs
+      .meta({ description: 'Longest lifetime (`exp` - `iat`, or from now without `iat`) a token may have; longer-lived tokens are refused.' }),
     clock_skew: duration({ min: 0 })
-      .prefault(JWT_DEFAULTS.clockSkewMs)
-      .meta({ description: 'How far a token\'s `iat` may lie in the future (the issuer\'s clock running ahead); beyond it the token is refused. Default 1m.' }),
+      .prefault('1m') // JWT_DEFAULTS.clockSkewMs
+      .meta({ description: 'How far a token\'s `iat` may lie in the future (the issuer\'s clock running ahead); beyond it the token is refused.' }),
   })
     .transform((s, ctx): JwtConfig => {
       if ((s.secret === undefined) === (s.jwks_url === undefined)) {
