@@ -5,7 +5,7 @@
 // a leaked long-lived token must not stay usable, and a future `iat` would extend any age check.
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../config/types.ts';
-import { hs256SecretWeakness } from './jwt-policy.ts';
+import { hs256SecretWeakness } from '../shared/jwt-policy.ts';
 import { ROLES, type Role } from './types.ts';
 import { isRole } from './users.ts';
 

@@ -1,4 +1,4 @@
-import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
+import { JWT_DEFAULTS } from '../../src/shared/jwt-policy.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminExists,

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JwtConfig } from '../../src/config/types.ts';
-import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
+import { JWT_DEFAULTS } from '../../src/shared/jwt-policy.ts';
 import { createJwtVerifier, JwksUnavailableError, readClaim, roleFromClaim, signHs256Jwt } from '../../src/identity/jwt.ts';
 import { listenOnLoopback, type Listening } from '../support/servers/listen.ts';
 import { fakeClock } from './fixtures.ts';

@@ -26,7 +26,7 @@ import { readBuildInfo } from '../../src/build-info.ts';
 import type { SourceDefinition } from '../../src/checks/types.ts';
 import { buildConfig, SOURCE_DEFAULTS } from '../../src/config/build.ts';
 import type { AuthConfig, JwtConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
-import { JWT_DEFAULTS } from '../../src/identity/jwt-policy.ts';
+import { JWT_DEFAULTS } from '../../src/shared/jwt-policy.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
 import { createHistoryService, type HistoryService } from '../../src/history/service.ts';
 import type { HealthEngine } from '../../src/engine/types.ts';

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { SecretContext } from '../secret-ref.ts';
 import type { AuthConfig, JwtConfig } from '../types.ts';
-import { hs256SecretWeakness } from '../../identity/jwt-policy.ts';
+import { hs256SecretWeakness } from '../../shared/jwt-policy.ts';
 import { duration, integer, issue, secret, section, text } from './fields.ts';
 
 function jwtSection(secrets: SecretContext) {
