@@ -140,12 +140,10 @@ describe('consistency check against PostgreSQL', () => {
       { uuid: 'done', name: 'd.mp4', status: 'processing', jobId: 2 },
     ]);
     const before = await fingerprint(db);
-    const [{ xid: xidBefore } = { xid: '0' }] = await db.query<{ xid: string }>('SELECT txid_current()::text AS xid');
     for (let i = 0; i < 3; i += 1) expect((await scan({ url: db.url })).status).toBe('degraded');
+    // xmin of every row is in the fingerprint: a write of any kind would change it. (The cluster's
+    // transaction counter is not a usable witness: other tests write to the same server meanwhile.)
     expect(await fingerprint(db)).toEqual(before);
-    // A read-only transaction is never assigned a transaction id: only our own txid_current() calls advance it.
-    const [{ xid: xidAfter } = { xid: '0' }] = await db.query<{ xid: string }>('SELECT txid_current()::text AS xid');
-    expect(Number(xidAfter) - Number(xidBefore)).toBe(1);
   });
 
   it.each([
