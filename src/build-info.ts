@@ -2,10 +2,13 @@
 // script has not run) the version still comes from package.json, the hash is "unknown" and the
 // timestamp is when this process first asked.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BuildInfo } from './http/types.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 const BUILD_INFO_URL = new URL('./build-info.json', import.meta.url);
-const PACKAGE_URL = new URL('../package.json', import.meta.url);
+const PACKAGE_URL = pathToFileURL(join(PACKAGE_ROOT, 'package.json'));
 
 function readJson(url: URL): Record<string, unknown> | undefined {
   try {

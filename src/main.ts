@@ -1,4 +1,4 @@
-// `npm start`: load the configuration, open the store, start the health engine and identity,
+// `vigil serve` (and `node dist/src/main.js`, `npm start`): load the configuration, open the store, start the health engine and identity,
 // serve the app, and shut down gracefully on SIGTERM/SIGINT.
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -143,7 +143,12 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
   return { url, server: lifecycle.server, config, shutdown, forceClose: lifecycle.forceClose, shuttingDown: lifecycle.shuttingDown };
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs Vigil as this process's job (`vigil serve`, `node dist/src/main.js`): starts it (exit 2 on
+ * a bad configuration, 1 when it cannot start) and shuts it down on SIGTERM/SIGINT, exiting 0 once
+ * drained; a second signal stops at once.
+ */
+export async function serve(argv: readonly string[], env: StartInput['env']): Promise<void> {
   const signals = handleShutdownSignals(
     (code, error) => {
       if (error !== undefined) process.stderr.write(`vigil: shutdown failed: ${safeErrorMessage(error)}\n`);
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
   );
   let running: RunningVigil;
   try {
-    running = await startVigil({ argv: process.argv.slice(2), env: process.env });
+    running = await startVigil({ argv, env });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`vigil: ${error.message}\n`);
@@ -166,5 +171,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void main();
+  void serve(process.argv.slice(2), process.env);
 }

@@ -4,8 +4,8 @@
 // i.e. the SHA-256 of sha256sum's listing ("<hex>  <path>\n" per file, bytewise path order).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, lstatSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 export interface SourceHashInput {
   /** Directory the paths are relative to; defaults to Vigil's installation directory. */
@@ -20,8 +20,8 @@ export const DEFAULT_SOURCE_ROOTS = ['src', 'openapi', 'package.json', 'package-
 /** Written by `npm run build-info` at build time and git-ignored. */
 export const DEFAULT_SOURCE_EXCLUDES = ['src/build-info.json'] as const;
 
-/** The installation directory: this file lives in `<root>/src/`. */
-export const VIGIL_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The installation directory (a checkout, or an installed package). */
+export const VIGIL_ROOT = PACKAGE_ROOT;
 
 /** The documented shell command that prints the same hash, run in the installation directory. */
 export const SOURCE_HASH_COMMAND =

@@ -1,13 +1,17 @@
-// `vigil` — bootstrap and operate Vigil's identity data from a shell:
-//   npm run vigil -- users add ada --role admin        (or: bin/vigil.mjs users add ...)
+// `vigil` — the one command: `vigil serve` runs the server, `vigil check` validates a
+// configuration, and users/keys/migrate operate Vigil's identity data from a shell:
+//   vigil users add ada --role admin        (from a checkout: npm run vigil -- users add ...)
 // It reads the same configuration as the server (`--config <file>` or VIGIL_CONFIG, then
-// VIGIL_* overrides), so it opens the same store. Output is plain text (`--json` on lists);
-// secrets (a generated password, a new key) are printed once, on stdout, and nowhere else.
+// VIGIL_* overrides), so it opens the same store; each command reads only the sections it
+// needs (users/keys/migrate: `store`), so secrets it never uses need not be set. Output is plain
+// text (`--json` on lists); secrets (a generated password, a new key) are printed once, on
+// stdout, and nowhere else.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { safeErrorMessage } from '../shared/redact.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import { configSecrets } from '../config/secrets.ts';
 import type { VigilConfig } from '../config/types.ts';
 import {
   createApiKey,
@@ -31,6 +35,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const USAGE = `Usage: vigil [--config <file>] <command> [options]
 
 Commands:
+  serve                  Start the server (SIGTERM/SIGINT stop it gracefully).
+  check                  Validate the configuration without starting: every problem is
+                         printed naming its key; exit 0 valid, 2 invalid.
   users add <username> --role <role> [--password-stdin]
                          Create a user. Without --password-stdin a password is generated
                          and printed once. Roles: ${ROLES.join(', ')}.
@@ -47,7 +54,8 @@ Options:
   -c, --config <file>    Configuration file (default: $VIGIL_CONFIG, else embedded defaults).
   -h, --help             Show this help.
 
-Exit codes: 0 success, 1 failure (refused input, not found, store unavailable), 2 usage error.
+Exit codes: 0 success, 1 failure (refused input, not found, store unavailable), 2 usage error
+or (check) an invalid configuration.
 With the embedded store, stop the Vigil server first: its data directory is locked while it runs.`;
 
 export interface CliIo {
@@ -219,6 +227,37 @@ async function run(io: CliIo, positionals: readonly string[], values: Values, co
   }
 }
 
+/** The loader's view of `--config`. */
+function configArgv(values: Values): string[] {
+  return values.config ? ['--config', values.config] : [];
+}
+
+/** Users, keys and migrate open the store and nothing else: no JWT or Hasura secret needed. */
+const STORE_SECTIONS = ['store', 'log'];
+
+/** `vigil check`: the whole configuration as `vigil serve` would load it, without starting. */
+function runCheck(io: CliIo, values: Values, positionals: readonly string[]): number {
+  if (positionals.length !== 1) throw new UsageError('usage: vigil check [--config <file>]');
+  const where = values.config ?? io.env.VIGIL_CONFIG ?? 'embedded defaults';
+  let config: VigilConfig;
+  try {
+    config = loadConfig({ argv: configArgv(values), env: io.env, cwd: io.cwd });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`vigil: ${error.message}`);
+    return EXIT.usage;
+  }
+  // The server starts with these and reports them `failed`; for a check they are problems.
+  if (config.invalidSources.length > 0) {
+    const lines = config.invalidSources.flatMap(({ reason }) => reason.split('; ')).map((issue) => `  - ${issue}`);
+    io.stderr(`vigil: invalid configuration (${where}):\n${lines.join('\n')}`);
+    return EXIT.usage;
+  }
+  const store = config.store.url ? 'PostgreSQL (store.url)' : `embedded (${config.store.dataDir})`;
+  io.stdout(`${where}: valid (${config.sources.length} sources, store ${store}).`);
+  return EXIT.ok;
+}
+
 /** Runs the CLI and returns its exit code; never throws. */
 export async function runCli(io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -235,7 +274,9 @@ export async function runCli(io: CliIo): Promise<number> {
   }
   let config: VigilConfig | undefined;
   try {
-    config = loadConfig({ argv: values.config ? ['--config', values.config] : [], env: io.env, cwd: io.cwd });
+    if (positionals[0] === 'check') return runCheck(io, values, positionals);
+    if (positionals[0] === 'serve') throw new UsageError('usage: vigil serve [--config <file>]');
+    config = loadConfig({ argv: configArgv(values), env: io.env, cwd: io.cwd, sections: STORE_SECTIONS });
     // Diagnostics go to stderr so stdout carries only results (and the one-time secrets).
     const logger = pino({ level: 'warn', base: { service: 'vigil-cli' } }, pino.destination({ dest: 2, sync: true }));
     return await run(io, positionals, values, config, logger);
@@ -248,8 +289,7 @@ export async function runCli(io: CliIo): Promise<number> {
       io.stderr(`vigil: ${error.message}`);
       return EXIT.failed;
     }
-    const secrets = config ? [config.store.url, config.auth.jwt?.secret, config.auth.hasuraAdminSecret] : [];
-    io.stderr(`vigil: ${safeErrorMessage(error, secrets)}`);
+    io.stderr(`vigil: ${safeErrorMessage(error, config ? configSecrets(config) : [])}`);
     return EXIT.failed;
   }
 }
@@ -260,8 +300,22 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The process entry point (`npm run vigil`, bin/vigil.mjs): real argv, env and streams. */
+/** The process entry point (bin/vigil.mjs, `npm run vigil`): real argv, env and streams. */
 export async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const parsed = (() => {
+    try {
+      return parse(argv);
+    } catch {
+      return undefined; // runCli reports it
+    }
+  })();
+  // `serve` runs the server in this process until a signal stops it (loaded only for serve).
+  if (parsed && parsed.positionals[0] === 'serve' && parsed.positionals.length === 1 && !parsed.values.help) {
+    const { serve } = await import('../main.ts');
+    await serve(configArgv(parsed.values), process.env);
+    return;
+  }
   process.exitCode = await runCli({
     argv: process.argv.slice(2),
     env: process.env,

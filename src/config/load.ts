@@ -15,6 +15,11 @@ export interface LoadConfigInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Base for relative paths; defaults to process.cwd(). */
   readonly cwd?: string;
+  /**
+   * Read only these top-level sections and leave the rest unread (defaults, no secrets
+   * resolved): the CLI's store commands need `store` alone, not the JWT or Hasura secrets.
+   */
+  readonly sections?: readonly string[];
 }
 
 /**
@@ -76,8 +81,11 @@ export function loadConfig(input: LoadConfigInput): VigilConfig {
   } catch (error) {
     throw new ConfigError([(error as Error).message], where);
   }
+  const raw = input.sections
+    ? Object.fromEntries(Object.entries(applied.raw).filter(([key]) => input.sections?.includes(key)))
+    : applied.raw;
   return buildConfig({
-    raw: applied.raw,
+    raw,
     origins: applied.origins,
     secrets: { env: input.env, baseDir: path === undefined ? cwd : dirname(path) },
     where,

@@ -1,12 +1,13 @@
 // The OpenAPI document, bundled once from the multi-file openapi/ tree into one object, and
 // the operation table every other platform module reads (routes, auth, error family).
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { bundle } from '@apidevtools/json-schema-ref-parser';
 import { stringify } from 'yaml';
 import { API_FAMILIES, type ApiFamily } from './errors.ts';
 import { ROLES, type CredentialKind, type Role } from '../identity/types.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
-export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../openapi/openapi.yaml', import.meta.url));
+export const DEFAULT_SPEC_PATH = join(PACKAGE_ROOT, 'openapi', 'openapi.yaml');
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];

@@ -195,3 +195,97 @@ describe('vigil errors', () => {
     }
   });
 });
+
+describe('vigil check', () => {
+  async function check(yaml: string, env: Record<string, string> = {}) {
+    const file = path.join(dir, `check-${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(file, yaml);
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli({
+      argv: ['check', '--config', file],
+      env,
+      stdout: (text) => (stdout += `${text}\n`),
+      stderr: (text) => (stderr += `${text}\n`),
+      readStdin: async () => '',
+    });
+    return { code, stdout, stderr, file };
+  }
+
+  it('exits 0 for a valid configuration and says what it would run', async () => {
+    const run = await check(
+      `server: { port: 9090 }\nstore: { data_dir: ${JSON.stringify(path.join(dir, 'unused'))} }\n` +
+        `auth: { jwt: { secret: { env: CHECK_JWT } } }\nsources:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:6379" }\n`,
+      { CHECK_JWT: 'a-long-enough-secret' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('valid (1 sources');
+  });
+
+  it('exits 2 and prints every problem naming its key, without starting anything', async () => {
+    const run = await check(
+      `server: { port: 99999 }\nauth: { jwt: { secret: { env: CHECK_UNSET_JWT } }, hasura_admin_secret: { env: CHECK_UNSET_HASURA } }\n` +
+        `sources:\n  - { name: db, kind: postgress }\n  - { name: broker, kind: rabbitmq, interval: soon }\nbogus: 1\n`,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    for (const key of [
+      'server.port must be an integer from 1 to 65535',
+      'auth.jwt.secret: environment variable CHECK_UNSET_JWT is not set',
+      'auth.hasura_admin_secret: environment variable CHECK_UNSET_HASURA is not set',
+      'bogus is not a known key',
+    ]) {
+      expect(run.stderr).toContain(key);
+    }
+    // Sources the server would start with as `failed` are problems for a check: named too.
+    const second = await check(`sources:\n  - { name: db, kind: postgress }\n  - { name: broker, kind: rabbitmq, interval: soon }\n`);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('sources[0] (db).kind "postgress" is not a known kind');
+    expect(second.stderr).toContain('sources[1] (broker).interval must be a duration');
+  });
+
+  it('exits 2 for a file that does not exist', async () => {
+    let stderr = '';
+    const code = await runCli({ argv: ['check', '--config', path.join(dir, 'missing.yaml')], env: {}, stdout: () => undefined, stderr: (t) => (stderr += t), readStdin: async () => '' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('the file does not exist');
+  });
+});
+
+describe('secrets a command does not need', () => {
+  it('lets users and keys run while the JWT and Hasura secrets the server reads are unset', async () => {
+    const data = path.join(dir, 'secretless');
+    const file = path.join(dir, 'secretless.yaml');
+    await writeFile(
+      file,
+      `store: { data_dir: ${JSON.stringify(data)} }\n` +
+        `auth: { jwt: { secret: { env: CLI_UNSET_JWT } }, hasura_admin_secret: { file: ${JSON.stringify(path.join(dir, 'no-such-secret'))} } }\n`,
+    );
+    const io = (argv: readonly string[]) => {
+      let stdout = '';
+      let stderr = '';
+      return runCli({ argv, env: {}, stdout: (t) => (stdout += `${t}\n`), stderr: (t) => (stderr += `${t}\n`), readStdin: async () => '' }).then((code) => ({ code, stdout, stderr }));
+    };
+    const added = await io(['--config', file, 'users', 'add', 'grace', '--role', 'admin']);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Created user grace (role admin).');
+    const keys = await io(['--config', file, 'keys', 'create', '--name', 'ci', '--admin']);
+    expect(keys.code).toBe(0);
+    // The server (and `vigil check`) still refuse the same file, naming both secrets.
+    const checked = await io(['--config', file, 'check']);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toContain('auth.jwt.secret: environment variable CLI_UNSET_JWT is not set');
+    expect(checked.stderr).toContain('auth.hasura_admin_secret: secret file');
+  });
+
+  it('still refuses when the store itself needs a secret that is not set', async () => {
+    const file = path.join(dir, 'store-secret.yaml');
+    await writeFile(file, `store: { url: { env: CLI_UNSET_STORE_URL } }\n`);
+    let stderr = '';
+    const code = await runCli({ argv: ['--config', file, 'users', 'list'], env: {}, stdout: () => undefined, stderr: (t) => (stderr += t), readStdin: async () => '' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('store.url: environment variable CLI_UNSET_STORE_URL is not set');
+  });
+});
