@@ -1,16 +1,16 @@
 // The embedded backend: PostgreSQL compiled to WebAssembly (PGlite), files in a data
-// directory, so Vigil's first start needs no database server. PGlite is single-process: a
-// lock file keeps a second Vigil (e.g. the CLI while the server runs) from opening the same
-// directory and corrupting it.
+// directory, so Vigil's first start needs no database server. PGlite is single-process: the
+// directory lock (dir-lock.ts) keeps a second Vigil (a replica, or the CLI while the server
+// runs) from opening the same directory and corrupting it.
 import { PGlite } from '@electric-sql/pglite';
 import { createRequire } from 'node:module';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DirectoryBusyError, lockDirectory } from './dir-lock.ts';
 import { StoreError, type Driver, type TransactionClient } from './driver.ts';
 
 export const MEMORY_DATA_DIR = 'memory://';
-const LOCK_FILE = 'vigil.lock';
 
 export interface PgliteDriverInput {
   /** A directory, or `memory://` for a throw-away in-memory store (tests). */
@@ -20,41 +20,6 @@ export interface PgliteDriverInput {
 function wrap(context: string, error: unknown): StoreError {
   const message = error instanceof Error ? error.message : String(error);
   return new StoreError(`store (embedded): ${context}: ${message.replace(/\s+/g, ' ').trim()}`, error);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function acquireLock(dataDir: string): Promise<() => Promise<void>> {
-  const lockPath = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
-      return async () => {
-        await rm(lockPath, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap(`cannot write ${lockPath}`, error);
-      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-        throw new StoreError(
-          `store (embedded): the data directory ${dataDir} is in use by process ${holder}; ` +
-            `stop that process first (or configure store.url to use PostgreSQL). ` +
-            `If no such process runs, delete ${lockPath}.`,
-        );
-      }
-      // A stale lock left by a process that died: take it over.
-      await rm(lockPath, { force: true });
-    }
-  }
-  throw new StoreError(`store (embedded): cannot lock ${dataDir}`);
 }
 
 /**
@@ -104,7 +69,13 @@ export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driv
     } else {
       const dataDir = path.resolve(input.dataDir);
       await mkdir(dataDir, { recursive: true });
-      releaseLock = await acquireLock(dataDir);
+      releaseLock = await lockDirectory(dataDir).then(
+        (lock) => lock.release,
+        (error: unknown) => {
+          if (error instanceof DirectoryBusyError) throw new StoreError(`store (embedded): ${error.message}`, error);
+          throw wrap(`cannot lock ${dataDir}`, error);
+        },
+      );
       const template = (await isInitialised(dataDir)) ? undefined : await initialisedTemplate();
       db = await PGlite.create(dataDir, template ? { loadDataDir: template } : {});
     }

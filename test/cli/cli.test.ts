@@ -189,7 +189,7 @@ describe('vigil errors', () => {
     try {
       const run = await vigil(['users', 'list']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`in use by process ${process.pid}`);
+      expect(run.stderr).toContain(`in use by another Vigil (process ${process.pid})`);
     } finally {
       await held.close();
     }
