@@ -3,7 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Each test starts processes or embedded stores (initdb under WebAssembly): on a loaded
+// 2-core machine one takes well over the suite's default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 import { runCli } from '../../src/cli/main.ts';
 import { createIdentityService, verifyApiKey } from '../../src/identity/index.ts';
 import { createStore } from '../../src/store/index.ts';

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Each test starts processes or embedded stores (initdb under WebAssembly): on a loaded
+// 2-core machine one takes well over the suite's default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 import { createStore, shippedMigrations, StoreError, UNIQUE_VIOLATION } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { BACKENDS, freshBackend, silentLogger, type BackendFixture } from './backends.ts';
