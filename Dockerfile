@@ -43,7 +43,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/openapi ./openapi
 COPY --from=build /app/src ./src
-COPY LICENSE README.md CHANGELOG.md vigil.example.yaml ./
+COPY LICENSE README.md CHANGELOG.md vigil.example.yaml vigil.schema.json ./
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

@@ -27,7 +27,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 let prefix: string | undefined;
 
 /** What a clone holds (the working tree's files, so uncommitted edits are what is tested). */
-const CLONE = ['bin', 'generated', 'openapi', 'scripts', 'src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'LICENSE', 'CHANGELOG.md', 'README.md', 'vigil.example.yaml'];
+const CLONE = ['bin', 'generated', 'openapi', 'scripts', 'src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'LICENSE', 'CHANGELOG.md', 'README.md', 'vigil.example.yaml', 'vigil.schema.json'];
 /** Plain node on PATH and nothing of this checkout: no tsx, no VIGIL_* of the test runner. */
 const PLAIN_ENV = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: work };
 
