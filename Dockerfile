@@ -5,8 +5,11 @@
 #   docker run --read-only -v vigil-data:/data -p 8080:8080 vigil
 # The root file system may be read-only: Vigil writes only to /data (the embedded store; mount a
 # volume) and, when it exists and is writable, the temp directory (a cache that only saves time).
-# Node is PID 1 and handles SIGTERM/SIGINT itself (graceful stop, exit 0); `docker stop`'s
-# default 10 s covers the default server.shutdown_grace.
+# Node is PID 1 and handles SIGTERM/SIGINT itself (graceful stop, exit 0). A SIGTERM first
+# fails /readyz for server.shutdown_delay (5 s), then in-flight requests get server.shutdown_grace
+# (10 s): give `docker stop -t 20` / `docker run --stop-timeout 20` (Kubernetes:
+# terminationGracePeriodSeconds: 20), or lower both settings.
+# The configuration is /etc/vigil/vigil.yaml (deploy/container/vigil.yaml): mount your own over it.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -32,9 +35,7 @@ LABEL org.opencontainers.image.title="vigil" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.revision="${VIGIL_GIT_HASH}"
 ENV NODE_ENV=production \
-    VIGIL_SERVER__HOST=0.0.0.0 \
-    VIGIL_SERVER__PORT=8080 \
-    VIGIL_STORE__DATA_DIR=/data
+    VIGIL_CONFIG=/etc/vigil/vigil.yaml
 WORKDIR /app
 # Owned by root and not writable by the user Vigil runs as: the code cannot be changed at run time.
 COPY --from=build /app/package.json /app/package-lock.json ./
@@ -44,6 +45,7 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/openapi ./openapi
 COPY --from=build /app/src ./src
 COPY LICENSE README.md CHANGELOG.md vigil.example.yaml vigil.schema.json ./
+COPY deploy/container/vigil.yaml /etc/vigil/vigil.yaml
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

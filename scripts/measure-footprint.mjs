@@ -3,7 +3,7 @@
 // loopback: the figures behind deploy/kubernetes' requests and limits. Linux only (/proc).
 //   node scripts/measure-footprint.mjs [--seconds 15] [--clients 16] [--store-url postgres://...]
 // Without --store-url Vigil keeps its store embedded (PGlite), which dominates its memory.
-// Runs dist/main.js under plain node when it is built, else src/main.ts under tsx.
+// Runs dist/src/main.js under plain node when it is built, else src/main.ts under tsx.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -84,8 +84,8 @@ writeFileSync(
   config,
   `server:\n  port: ${port}\n  shutdown_delay: 0s\nstore:\n  ${STORE_URL ? `url: ${STORE_URL}` : `data_dir: ${join(dir, 'data')}`}\nsources:\n  - name: host\n    kind: resources\n    interval: 10s\nlog:\n  level: warn\n`,
 );
-const built = existsSync(join(ROOT, 'dist/main.js'));
-const command = built ? [join(ROOT, 'dist/main.js')] : ['--import', 'tsx', join(ROOT, 'src/main.ts')];
+const built = existsSync(join(ROOT, 'dist/src/main.js'));
+const command = built ? [join(ROOT, 'dist/src/main.js')] : ['--import', 'tsx', join(ROOT, 'src/main.ts')];
 const child = spawn(process.execPath, [...command, '--config', config], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 let startPeakMiB = 0;
 try {
@@ -108,7 +108,7 @@ try {
   startPeakMiB = Math.max(startPeakMiB, idle.peakRssMiB);
   const [requests, busy] = await Promise.all([load(port, SECONDS), observe(child.pid, SECONDS)]);
   const figures = {
-    runtime: built ? 'node dist/main.js' : 'node --import tsx src/main.ts',
+    runtime: built ? 'node dist/src/main.js' : 'node --import tsx src/main.ts',
     node: process.version,
     store: STORE_URL ? 'postgres' : 'embedded (PGlite)',
     startPeakRssMiB: Math.round(startPeakMiB),

@@ -220,7 +220,7 @@ describe('vigil check', () => {
     const run = await check(
       `server: { port: 9090 }\nstore: { data_dir: ${JSON.stringify(path.join(dir, 'unused'))} }\n` +
         `auth: { jwt: { secret: { env: CHECK_JWT } } }\nsources:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:6379" }\n`,
-      { CHECK_JWT: 'a-long-enough-secret' },
+      { CHECK_JWT: 'a-secret-of-at-least-thirty-two-bytes-long' },
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);

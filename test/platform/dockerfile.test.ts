@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isCopy, readImageContract } from '../support/dockerfile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCKERFILE = join(ROOT, 'Dockerfile');
 const image = readImageContract(DOCKERFILE);
+const IMAGE_CONFIG = '/etc/vigil/vigil.yaml';
+const CONFIG_SOURCE = 'deploy/container/vigil.yaml';
 const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
   .split('\n')
   .map((line) => line.trim())
@@ -39,7 +42,15 @@ describe('the Dockerfile', () => {
   it('runs as a non-root user, with the data directory a volume that user owns', () => {
     expect(image.user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(image.user);
-    expect(image.env.VIGIL_STORE__DATA_DIR).toBe('/data');
+    // The data directory comes from the image's configuration file, not from a VIGIL_* variable
+    // (which would override any file mounted over it, e.g. Kubernetes' ConfigMap).
+    expect(Object.keys(image.env).filter((name) => name.startsWith('VIGIL_') && name !== 'VIGIL_CONFIG')).toEqual([]);
+    expect(image.env.VIGIL_CONFIG).toBe(IMAGE_CONFIG);
+    const config = parse(readFileSync(join(ROOT, CONFIG_SOURCE), 'utf8')) as { store: { data_dir: string }; server: { host: string; port: number } };
+    expect(config.store.data_dir).toBe('/data');
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    const copied = image.stages.at(-1)!.instructions.filter(isCopy).map((copy) => copy.getArgumentsContent());
+    expect(copied).toContain(`${CONFIG_SOURCE} ${IMAGE_CONFIG}`);
     expect(image.volumes).toContain('/data');
     const runs = image.stages.at(-1)!.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '');
     expect(runs.join('\n')).toMatch(new RegExp(`chown ${image.user}(:\\S+)? /data`));

@@ -112,7 +112,17 @@ describe('the built and installed package', () => {
     chownSync(data, uid, gid);
     const port = await freePort();
     // The image's own environment, with /data moved to the test's volume and loopback only.
-    const env = { ...image.env, PATH: PLAIN_ENV.PATH, HOME: '/nonexistent', VIGIL_STORE__DATA_DIR: data, VIGIL_SERVER__HOST: '127.0.0.1', VIGIL_SERVER__PORT: String(port) };
+    // The image's configuration file is the repository's (COPY'd to /etc/vigil/vigil.yaml).
+    const imageConfig = image.env.VIGIL_CONFIG === '/etc/vigil/vigil.yaml' ? join(ROOT, 'deploy/container/vigil.yaml') : image.env.VIGIL_CONFIG;
+    const env = {
+      ...image.env,
+      VIGIL_CONFIG: imageConfig ?? '',
+      PATH: PLAIN_ENV.PATH,
+      HOME: '/nonexistent',
+      VIGIL_STORE__DATA_DIR: data,
+      VIGIL_SERVER__HOST: '127.0.0.1',
+      VIGIL_SERVER__PORT: String(port),
+    };
     const command = image.command.map(toHost);
     // A new PID and mount namespace: the tree is remounted read-only, then the entrypoint is exec'd
     // as nobody, so node itself is PID 1 (a container's init: only signals it handles reach it).

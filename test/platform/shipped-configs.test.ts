@@ -27,6 +27,7 @@ describe('the shipped configuration files', () => {
   it.each([
     ['vigil.example.yaml', EXAMPLE_ENV],
     ['config/local.yaml', DEMO_ENV],
+    ['deploy/container/vigil.yaml', {}],
   ])('%s is accepted whole: sources, and every family section at start-up', async (relative, env) => {
     const config = loadConfig({ argv: ['--config', file(relative)], env });
     expect(config.invalidSources).toEqual([]);
