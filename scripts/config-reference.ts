@@ -2,7 +2,10 @@
 // (src/config/schema.ts). `npm run docs:config` writes them; test/platform/config-schema.test.ts
 // fails when the committed files differ from what this produces.
 import { z } from 'zod';
-import { documentSchema } from '../src/config/schema.ts';
+import { KIND_OPTIONS } from '../src/checks/registry.ts';
+import { SOURCE_KINDS } from '../src/checks/types.ts';
+import { documentSchema } from '../src/config/document.ts';
+import { sourceCommonShape } from '../src/config/schema/sources.ts';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../src/config/schema/fields.ts';
 
 type Json = { readonly [key: string]: unknown };
@@ -105,10 +108,10 @@ function anchor(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9_ -]/g, '').replace(/ /g, '-');
 }
 
-function describeMapping(key: string, schema: Json, depth: number): string[] {
+function describeMapping(key: string, schema: Json, depth: number, prefix = `${key}.`): string[] {
   const out = [`${'#'.repeat(depth)} ${key}`, ''];
   if (typeof schema.description === 'string') out.push(schema.description, '');
-  const { lines, nested } = table(`${key}.`, schema);
+  const { lines, nested } = table(prefix, schema);
   out.push(...lines, '');
   for (const child of nested) out.push(...describeMapping(child.key, child.schema, depth + 1));
   return out;
@@ -144,6 +147,34 @@ source named \`host\`). [\`vigil.example.yaml\`](../vigil.example.yaml) is an an
   \`# yaml-language-server: $schema=./vigil.schema.json\` gives completion and checking.
 `;
 
+/** The keys every source has, then each kind's options (from the kinds' own schemas). */
+function sourcesPart(name: string): string[] {
+  const common = z.toJSONSchema(
+    z.object({ ...sourceCommonShape, kind: z.enum(SOURCE_KINDS).meta({ description: sourceCommonShape.kind.meta()?.description }) }),
+    { io: 'input', unrepresentable: 'any' },
+  ) as Json;
+  const out = [
+    'Each entry has these keys (Hasura\'s names and defaults) and its kind\'s options below:',
+    '',
+    ...table(`${name}[].`, common).lines,
+    '',
+    'Any option may be written `{ env: NAME }` or `{ file: path }`. An option that is not listed for',
+    'the kind is refused: the source is reported `failed` with a sentence naming it',
+    '(`source "db" (postgres): option "querry" is not a known option (expected one of url, ...)`),',
+    'and everything else still starts. So is a bad value (`option "port" must be a whole number from 1 to 65535`).',
+    '',
+  ];
+  for (const kind of SOURCE_KINDS) {
+    const schema = z.toJSONSchema(KIND_OPTIONS[kind], { io: 'input', unrepresentable: 'any' }) as Json;
+    out.push(`### kind: ${kind}`, '');
+    if (typeof schema.description === 'string') out.push(schema.description, '');
+    const { lines, nested } = table('', schema);
+    out.push(...lines.map((line, index) => (index === 0 ? line.replace('| Key |', '| Option |') : line)), '');
+    for (const child of nested) out.push(...describeMapping(child.key, child.schema, 4));
+  }
+  return out;
+}
+
 /** docs/configuration.md. */
 export function configReferenceMarkdown(): string {
   const schema = configJsonSchema();
@@ -154,7 +185,7 @@ export function configReferenceMarkdown(): string {
     if (section.type === 'array' && isJson(section.items)) {
       out.push(`## ${name}`, '');
       if (typeof section.description === 'string') out.push(section.description, '');
-      out.push('Each entry:', '', ...table(`${name}[].`, section.items).lines, '');
+      out.push(...sourcesPart(name));
       continue;
     }
     if (section.type === 'object' && isJson(section.properties)) {

@@ -12,7 +12,7 @@
 //     required: [001_init.sql]          # and/or an explicit list
 import { readdir } from 'node:fs/promises';
 import { globToRegExp } from './filesystem.ts';
-import { optionalSection, optionalString, optionalStringList, refuse, requiredString } from './options.ts';
+import { option, refuse } from './options.ts';
 import type { SourceDefinition } from './types.ts';
 
 /** What a source reports under `details.migrations` (the shape of 001's `schema`, minus `ok`). */
@@ -39,23 +39,40 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** The `migrations` option of `def`, or undefined when absent; bad values refused, naming the key. */
-export function readAppMigrationsSettings(def: SourceDefinition): AppMigrationsSettings | undefined {
-  const section = optionalSection(def, 'migrations');
+/** The `migrations` option of the `postgres` kind. */
+export const appMigrationsOption = {
+  migrations: option.section(
+    {
+      table: option.requiredString("The application's migrations table, optionally schema-qualified (`public.schema_migrations`)."),
+      column: option.string('The column naming each applied migration (default `filename`).'),
+      applied_at_column: option.string('A column holding when each migration was applied (reported as `applied_at`).'),
+      directory: option.string('A directory whose files matching `pattern` are all required.'),
+      pattern: option.string('Which files of `directory` are migrations (default `*.sql`).'),
+      required: option.stringList('Migrations required besides those of `directory`.'),
+    },
+    "The watched application's schema migrations: which the application's own table records as applied, against the list it requires (001's `schema` block, with `families.health.schema`).",
+  ),
+};
+
+type AppMigrationsOption = NonNullable<ReturnType<(typeof appMigrationsOption.migrations)['parse']>>;
+
+/** The `migrations` option as read by the kind's schema, checked further; undefined when absent. */
+export function readAppMigrationsSettings(def: SourceDefinition, section: AppMigrationsOption | undefined): AppMigrationsSettings | undefined {
   if (!section) return undefined;
-  const table = requiredString(section, 'migrations.table');
-  const parts = table.split('.');
-  if (parts.length > 2 || parts.some((part) => part === '')) refuse(def, 'migrations.table', 'a table name, optionally schema-qualified (public.schema_migrations)');
-  const column = optionalString(section, 'migrations.column') ?? 'filename';
-  if (column === '') refuse(def, 'migrations.column', 'a column name');
-  const appliedAtColumn = optionalString(section, 'migrations.applied_at_column');
+  const parts = section.table.split('.');
+  if (parts.length > 2 || parts.some((part) => part === '')) {
+    refuse(def, 'option "migrations.table" must be a table name, optionally schema-qualified (public.schema_migrations)');
+  }
+  const column = section.column ?? 'filename';
+  if (column === '') refuse(def, 'option "migrations.column" must be a column name');
+  const appliedAtColumn = section.applied_at_column;
   return {
     table: parts.map(quoteIdentifier).join('.'),
     column: quoteIdentifier(column),
     appliedAtColumn: appliedAtColumn === undefined || appliedAtColumn === '' ? undefined : quoteIdentifier(appliedAtColumn),
-    directory: optionalString(section, 'migrations.directory'),
-    pattern: globToRegExp(optionalString(section, 'migrations.pattern') ?? '*.sql'),
-    required: optionalStringList(section, 'migrations.required'),
+    directory: section.directory,
+    pattern: globToRegExp(section.pattern ?? '*.sql'),
+    required: section.required,
   };
 }
 

@@ -7,8 +7,9 @@
 // protocol: it can only ever be one SELECT, and any write it attempts (through a function,
 // set_config, ...) fails inside the read-only transaction.
 import pg from 'pg';
-import { readEndpoint } from './endpoint.ts';
-import { optionalBoolean, optionalInteger, optionalString, refuse } from './options.ts';
+import { z } from 'zod';
+import { endpointOptions, readEndpoint } from './endpoint.ts';
+import { kindOptions, option, readOptions, refuse } from './options.ts';
 import { safeErrorMessage } from '../shared/redact.ts';
 import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
@@ -52,6 +53,45 @@ const DEFAULT_SAMPLE_LIMIT = 20;
 const MAX_SAMPLE_LIMIT = 1000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const CHECK_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+const POSTGRES = { protocols: ['postgres:', 'postgresql:'], defaultPort: 5432 } as const;
+const TABLE_HINT = 'a table name (letters, digits, _; optionally schema.table)';
+const CHECK_HINT = 'a name of letters, digits, _ . : - (1 to 100)';
+const SQL_HINT = 'a SELECT returning file_name, file_uuid, status, detail';
+
+const table = (fallback: string, description: string) =>
+  z.string({ error: TABLE_HINT }).regex(IDENTIFIER, { error: TABLE_HINT }).default(fallback).meta({ description });
+
+/** One user-declared check: `{ check, severity, sql }`. */
+const declaredCheck = z.strictObject(
+  {
+    check: z.string({ error: CHECK_HINT }).regex(CHECK_NAME, { error: CHECK_HINT }).meta({ description: 'Its name in the answer.' }),
+    severity: z.enum(['warn', 'info'], { error: '"warn" or "info"' }).default('warn').meta({ description: '`warn` (default) or `info`.' }),
+    sql: z
+      .string({ error: SQL_HINT })
+      .refine((sql) => sql.trim() !== '', { error: SQL_HINT })
+      .meta({ description: 'One SELECT returning file_name, file_uuid, status, detail; run read-only.' }),
+  },
+  { error: (problem) => (problem.code === 'unrecognized_keys' ? 'expected one of check, severity, sql' : 'an object {check, severity, sql}') },
+);
+
+export const consistencyOptions = kindOptions(
+  "The read-only consistency scan behind `/health/consistency`: checks on the application's `files` and `monitor_jobs` tables in PostgreSQL, run in a READ ONLY transaction, each reporting its count and a sample of rows.",
+  {
+    ...endpointOptions(POSTGRES, 'the application database'),
+    database: option.string("Database to scan; wins over the URL's path (default `postgres`)."),
+    builtin: option.boolean(true, 'Run the built-in checks on `files_table` and `jobs_table`.'),
+    files_table: table('files', 'The files table of the built-in checks (`name` or `schema.name`).'),
+    jobs_table: table('monitor_jobs', 'The jobs table of the built-in checks.'),
+    checks: z
+      .array(declaredCheck, { error: 'a list of {check, severity, sql}' })
+      .default([])
+      .meta({ description: 'More checks: a list of `{ check, severity, sql }`.' }),
+    sample_limit: option.integer(DEFAULT_SAMPLE_LIMIT, { min: 1, max: MAX_SAMPLE_LIMIT }, 'Rows reported per check (the count is always complete).'),
+  },
+);
+
+type ConsistencyOptions = ReturnType<typeof readOptions<typeof consistencyOptions>>;
 
 function quoteIdentifier(name: string): string {
   return name
@@ -102,30 +142,6 @@ export function builtinConsistencyQueries(filesTable = 'files', jobsTable = 'mon
   ];
 }
 
-function tableOption(def: SourceDefinition, key: string, fallback: string): string {
-  const value = optionalString(def, key) ?? fallback;
-  if (!IDENTIFIER.test(value)) refuse(def, key, 'a table name (letters, digits, _; optionally schema.table)');
-  return value;
-}
-
-/** The user-declared `checks: [{check, severity, sql}]`. */
-function declaredQueries(def: SourceDefinition): readonly ConsistencyQuery[] {
-  const raw = def.options.checks;
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) refuse(def, 'checks', 'a list of {check, severity, sql}');
-  return raw.map((item: unknown, index): ConsistencyQuery => {
-    const key = `checks[${index}]`;
-    if (!item || typeof item !== 'object' || Array.isArray(item)) refuse(def, key, 'an object {check, severity, sql}');
-    const { check, severity = 'warn', sql } = item as Record<string, unknown>;
-    if (typeof check !== 'string' || !CHECK_NAME.test(check)) refuse(def, `${key}.check`, 'a name of letters, digits, _ . : - (1 to 100)');
-    if (severity !== 'warn' && severity !== 'info') refuse(def, `${key}.severity`, '"warn" or "info"');
-    if (typeof sql !== 'string' || sql.trim() === '') refuse(def, `${key}.sql`, 'a SELECT returning file_name, file_uuid, status, detail');
-    // Wrapped as a subquery later, so a trailing ";" would break it; anything after a ";"
-    // inside is refused by the server (one statement per extended-protocol query).
-    return { check, severity, sql: sql.trim().replace(/;\s*$/, '') };
-  });
-}
-
 interface Connection {
   readonly config: pg.ClientConfig;
   /** The database, credentials removed, for messages and details. */
@@ -133,9 +149,9 @@ interface Connection {
   readonly secrets: readonly string[];
 }
 
-function connection(def: SourceDefinition, timeoutMs: number): Connection {
-  const endpoint = readEndpoint(def, { protocols: ['postgres:', 'postgresql:'], defaultPort: 5432 });
-  const database = optionalString(def, 'database') ?? endpoint.path ?? 'postgres';
+function connection(def: SourceDefinition, read: ConsistencyOptions, timeoutMs: number): Connection {
+  const endpoint = readEndpoint(def, read, POSTGRES);
+  const database = read.database ?? endpoint.path ?? 'postgres';
   return {
     config: {
       host: endpoint.host,
@@ -205,17 +221,19 @@ export async function scanConsistency(
 }
 
 export function createConsistencyCheck(def: SourceDefinition): Check<'consistency'> {
-  const { config, display: database, secrets } = connection(def, def.timeoutMs);
-  const builtin = optionalBoolean(def, 'builtin', true);
-  const sampleLimit = optionalInteger(def, 'sample_limit', DEFAULT_SAMPLE_LIMIT, { min: 1, max: MAX_SAMPLE_LIMIT });
-  const queries = [
-    ...(builtin ? builtinConsistencyQueries(tableOption(def, 'files_table', 'files'), tableOption(def, 'jobs_table', 'monitor_jobs')) : []),
-    ...declaredQueries(def),
+  const read = readOptions(def, consistencyOptions);
+  const { config, display: database, secrets } = connection(def, read, def.timeoutMs);
+  const sampleLimit = read.sample_limit;
+  const queries: readonly ConsistencyQuery[] = [
+    ...(read.builtin ? builtinConsistencyQueries(read.files_table, read.jobs_table) : []),
+    // Wrapped as a subquery later, so a trailing ";" would break it; anything after a ";"
+    // inside is refused by the server (one statement per extended-protocol query).
+    ...read.checks.map((item) => ({ ...item, sql: item.sql.trim().replace(/;\s*$/, '') })),
   ];
-  if (queries.length === 0) refuse(def, 'checks', 'non-empty when "builtin" is false');
+  if (queries.length === 0) refuse(def, 'option "checks" must be non-empty when "builtin" is false');
   const names = queries.map((q) => q.check);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate !== undefined) refuse(def, 'checks', `free of duplicate names ("${duplicate}" appears twice)`);
+  if (duplicate !== undefined) refuse(def, `option "checks" must be free of duplicate names ("${duplicate}" appears twice)`);
   const live = new Set<pg.Client>();
 
   function drop(client: pg.Client): void {

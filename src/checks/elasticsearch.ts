@@ -4,7 +4,7 @@
 // some data is unavailable), reported with the shard counts.
 import { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchDetails } from './details.ts';
-import { optionalBoolean, optionalFileText, optionalString, requiredUrl } from './options.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { ProbeError, CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
@@ -13,10 +13,25 @@ type ClusterStatus = (typeof STATUSES)[number];
 // The ESM entry point does not re-export the type.
 type ClientOptions = ConstructorParameters<typeof Client>[0];
 
-function authOf(def: SourceDefinition, url: URL): ClientOptions['auth'] {
-  const apiKey = optionalString(def, 'api_key');
-  const username = optionalString(def, 'username') ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const password = optionalString(def, 'password') ?? (url.password ? decodeURIComponent(url.password) : undefined);
+export const elasticsearchOptions = kindOptions(
+  'An Elasticsearch cluster\'s health through the official client: green is ok, yellow degraded (replicas unassigned), red error (a primary shard unassigned), reported with the shard counts.',
+  {
+    url: option.url(['http:', 'https:'], 'The cluster: an `http://` or `https://` URL; credentials in it are used as `username`/`password`.'),
+    api_key: option.secret('API key (a secret: `{ env: NAME }` or `{ file: path }`); instead of `username`/`password`.'),
+    username: option.string("User name; wins over the URL's."),
+    password: option.secret("Password (a secret); wins over the URL's."),
+    ca_file: option.fileText('Path of a PEM bundle of the certificate authorities to trust for https.'),
+    tls_insecure: option.boolean(false, 'True skips verifying the server certificate (test clusters only).'),
+  },
+);
+
+type ElasticsearchOptions = ReturnType<typeof readOptions<typeof elasticsearchOptions>>;
+
+function authOf(def: SourceDefinition, read: ElasticsearchOptions): ClientOptions['auth'] {
+  const url = read.url;
+  const apiKey = read.api_key;
+  const username = read.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const password = read.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
   if (apiKey && (username || password)) {
     throw new CheckConfigError(`source "${def.name}" (${def.kind}): set either "api_key" or "username"/"password", not both`);
   }
@@ -26,10 +41,11 @@ function authOf(def: SourceDefinition, url: URL): ClientOptions['auth'] {
 }
 
 export function createElasticsearchCheck(def: SourceDefinition): Check<'elasticsearch'> {
-  const url = requiredUrl(def, 'url', ['http:', 'https:']);
-  const auth = authOf(def, url);
-  const ca = optionalFileText(def, 'ca_file');
-  const insecure = optionalBoolean(def, 'tls_insecure', false);
+  const read = readOptions(def, elasticsearchOptions);
+  const url = read.url;
+  const auth = authOf(def, read);
+  const ca = read.ca_file;
+  const insecure = read.tls_insecure;
   const node = new URL(url);
   node.username = '';
   node.password = '';

@@ -1,6 +1,7 @@
 // Where a network dependency lives: either one `url` option or `host`/`port`/`user`/`password`
-// fields. Parsed once by the check's factory; the password never leaves through `display`.
-import { optionalInteger, optionalString, requiredUrl } from './options.ts';
+// fields (declared once here, spread into each kind's options). Read once by the check's
+// factory; the password never leaves through `display`.
+import { option } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { CheckConfigError, type SourceDefinition } from './types.ts';
 
@@ -8,6 +9,30 @@ export interface EndpointSpec {
   /** Accepted URL schemes, with the colon (`'postgres:'`); the first is used for display. */
   readonly protocols: readonly string[];
   readonly defaultPort: number;
+}
+
+/** The endpoint options of a kind reached at `spec`, for its `kindOptions({...})`. */
+export function endpointOptions(spec: EndpointSpec, what: string) {
+  const schemes = spec.protocols.map((p) => `\`${p}//\``).join(' or ');
+  return {
+    url: option.optionalUrl(
+      spec.protocols,
+      `Where ${what} is: ${schemes} URL, credentials and path allowed (\`{ env: NAME }\` allowed). Either \`url\` or \`host\`.`,
+    ),
+    host: option.string(`Host name or address, instead of \`url\`.`),
+    port: option.optionalInteger({ min: 1, max: 65_535 }, `Port, with \`host\` (default ${spec.defaultPort}).`),
+    user: option.string("User name; wins over the URL's."),
+    password: option.secret("Password (a secret: `{ env: NAME }` or `{ file: path }`); wins over the URL's."),
+  };
+}
+
+/** The endpoint options once read (see endpointOptions). */
+export interface EndpointOptions {
+  readonly url?: URL | undefined;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
 }
 
 export interface Endpoint {
@@ -35,27 +60,22 @@ function decoded(part: string): string {
   }
 }
 
-export function readEndpoint(def: SourceDefinition, spec: EndpointSpec): Endpoint {
+export function readEndpoint(def: SourceDefinition, options: EndpointOptions, spec: EndpointSpec): Endpoint {
   const where = `source "${def.name}" (${def.kind})`;
-  const hasUrl = optionalString(def, 'url') !== undefined;
-  const hasHost = optionalString(def, 'host') !== undefined;
-  if (hasUrl && (hasHost || def.options['port'] !== undefined)) {
+  if (options.url !== undefined && (options.host !== undefined || options.port !== undefined)) {
     throw new CheckConfigError(`${where}: set either option "url" or options "host"/"port", not both`);
   }
-  if (!hasUrl && !hasHost) {
+  if (options.url === undefined && options.host === undefined) {
     throw new CheckConfigError(`${where}: option "url" (or "host") must be set`);
   }
 
-  const userOption = optionalString(def, 'user');
-  const passwordOption = optionalString(def, 'password');
-  let url: URL | undefined;
   let host: string;
   let port: number;
-  let user = userOption;
-  let password = passwordOption;
+  let user = options.user;
+  let password = options.password;
   let path: string | undefined;
-  if (hasUrl) {
-    url = requiredUrl(def, 'url', spec.protocols);
+  const url = options.url;
+  if (url !== undefined) {
     host = url.hostname.replace(/^\[|\]$/g, '');
     if (!host) throw new CheckConfigError(`${where}: option "url" must name a host`);
     port = url.port ? Number(url.port) : spec.defaultPort;
@@ -63,9 +83,9 @@ export function readEndpoint(def: SourceDefinition, spec: EndpointSpec): Endpoin
     password ??= url.password ? decoded(url.password) : undefined;
     path = url.pathname.length > 1 ? decoded(url.pathname.slice(1)) : undefined;
   } else {
-    host = optionalString(def, 'host') ?? '';
+    host = options.host ?? '';
     if (!host) throw new CheckConfigError(`${where}: option "host" must be set (a non-empty string)`);
-    port = optionalInteger(def, 'port', spec.defaultPort, { min: 1, max: 65_535 });
+    port = options.port ?? spec.defaultPort;
   }
 
   const scheme = url?.protocol ?? spec.protocols[0] ?? '';

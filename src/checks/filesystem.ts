@@ -7,7 +7,7 @@ import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FilesystemDetails } from './details.ts';
-import { optionalString, optionalStringList, requiredString } from './options.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 type Integrity = NonNullable<FilesystemDetails['integrity']>;
@@ -123,14 +123,26 @@ async function onPath(name: string): Promise<boolean> {
   return false;
 }
 
+export const filesystemOptions = kindOptions(
+  'A directory on this host (scripts, models, data): whether it exists, how many files match, named entries, a SHA-256 manifest, and executables on PATH.',
+  {
+    path: option.requiredString('The directory (relative to the working directory).'),
+    pattern: option.string('Which files directly in the directory are counted, a pattern such as `*.py` (`*` and `?`; default `*`).'),
+    entries: option.stringList('Names that must exist in the directory (files or subdirectories); a missing one makes the source degraded.'),
+    manifest: option.string('A `sha256sum`-style manifest (relative to `path`): every file listed must match its hash.'),
+    executables: option.stringList('Programs that must be on PATH (e.g. `ffmpeg`).'),
+  },
+);
+
 export function createFilesystemCheck(def: SourceDefinition): Check<'filesystem'> {
-  const root = resolve(requiredString(def, 'path'));
-  const patternText = optionalString(def, 'pattern') ?? '*';
+  const read = readOptions(def, filesystemOptions);
+  const root = resolve(read.path);
+  const patternText = read.pattern ?? '*';
   const pattern = globToRegExp(patternText);
-  const entries = optionalStringList(def, 'entries');
-  const manifestOption = optionalString(def, 'manifest');
+  const entries = read.entries;
+  const manifestOption = read.manifest;
   const manifest = manifestOption === undefined ? undefined : isAbsolute(manifestOption) ? manifestOption : join(root, manifestOption);
-  const executables = optionalStringList(def, 'executables');
+  const executables = read.executables;
 
   return {
     kind: 'filesystem',

@@ -5,14 +5,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { HttpDetails } from './details.ts';
-import {
-  optionalBoolean,
-  optionalFileText,
-  optionalNumber,
-  optionalString,
-  optionalStringMap,
-  requiredUrl,
-} from './options.ts';
+import { z } from 'zod';
+import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { ProbeError, CheckConfigError, CheckFailure, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
@@ -24,6 +18,43 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 const DAY_MS = 86_400_000;
 
 type Scalar = string | number | boolean | null;
+
+const isStatus = (code: unknown): code is number => Number.isInteger(code) && (code as number) >= 100 && (code as number) <= 599;
+const STATUS_HINT = 'an HTTP status code or a list of them';
+const SCALAR_HINT = 'a string, number, boolean or null';
+
+export const httpOptions = kindOptions(
+  'An HTTP(S) endpoint (front ends, containers, SFTPGo, integrations): the status code, optionally a body text or a JSON value, and the days left on the TLS certificate.',
+  {
+    url: option.url(['http:', 'https:'], 'The endpoint: an `http://` or `https://` URL.'),
+    method: option.string(`Request method, one of ${METHODS.join(', ')} (default GET).`),
+    headers: option.stringMap('Request headers, name to value (values may be secrets: `{ env: NAME }`).'),
+    body: option.string('Request body, sent as is.'),
+    expected_status: z
+      .custom<number | readonly number[]>((value) => isStatus(value) || (Array.isArray(value) && value.length > 0 && value.every(isStatus)), {
+        error: STATUS_HINT,
+      })
+      .optional()
+      .meta({
+        description: 'The status code, or list of codes, that counts as up (default: any 2xx).',
+        anyOf: [
+          { type: 'integer', minimum: 100, maximum: 599 },
+          { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 }, minItems: 1 },
+        ],
+      }),
+    body_contains: option.string('Text the body must contain.'),
+    json_path: option.string('A value in the JSON body that must hold, written `$.status.ok` or `$.items[0].name`: it must equal `equals`, or without `equals` be present and neither false nor null.'),
+    equals: z
+      .union([z.string({ error: SCALAR_HINT }), z.number({ error: SCALAR_HINT }), z.boolean({ error: SCALAR_HINT }), z.null({ error: SCALAR_HINT })], {
+        error: SCALAR_HINT,
+      })
+      .optional()
+      .meta({ description: 'The value `json_path` must have (a string, number, boolean or null).' }),
+    ca_file: option.fileText('Path of a PEM bundle of the certificate authorities to trust.'),
+    tls_insecure: option.boolean(false, 'True skips verifying the server certificate (its days left are still reported).'),
+    certificate_min_days: option.number(0, 'Fewer days left on the TLS certificate than this makes the source degraded.'),
+  },
+);
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -121,45 +152,29 @@ export function readJsonPath(value: unknown, segments: readonly (string | number
   return current;
 }
 
-function expectedStatuses(def: SourceDefinition): readonly number[] | undefined {
-  const value = def.options.expected_status;
-  if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0 || list.some((code) => !Number.isInteger(code) || (code as number) < 100 || (code as number) > 599)) {
-    throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "expected_status" must be an HTTP status code or a list of them`);
-  }
-  return list as number[];
-}
-
-function scalarOption(def: SourceDefinition, key: string): Scalar | undefined {
-  const value = def.options[key];
-  if (value === undefined) return undefined;
-  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value as Scalar;
-  throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "${key}" must be a string, number, boolean or null`);
-}
-
 export function createHttpCheck(def: SourceDefinition): Check<'http'> {
-  const url = requiredUrl(def, 'url', ['http:', 'https:']);
-  const method = (optionalString(def, 'method') ?? 'GET').toUpperCase();
+  const read = readOptions(def, httpOptions);
+  const url = read.url;
+  const method = (read.method ?? 'GET').toUpperCase();
   if (!(METHODS as readonly string[]).includes(method)) {
     throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "method" must be one of ${METHODS.join(', ')}`);
   }
-  const headers = optionalStringMap(def, 'headers');
-  const requestBody = optionalString(def, 'body');
-  const expected = expectedStatuses(def);
-  const bodyContains = optionalString(def, 'body_contains');
-  const rawJsonPath = optionalString(def, 'json_path');
+  const headers = read.headers;
+  const requestBody = read.body;
+  const expected = read.expected_status === undefined ? undefined : [read.expected_status].flat();
+  const bodyContains = read.body_contains;
+  const rawJsonPath = read.json_path;
   const jsonPath = rawJsonPath === undefined ? undefined : parseJsonPath(rawJsonPath);
   if (rawJsonPath !== undefined && !jsonPath) {
     throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "json_path" must look like $.status.ok or $.items[0].name`);
   }
-  const equals = scalarOption(def, 'equals');
+  const equals: Scalar | undefined = read.equals;
   if (equals !== undefined && !jsonPath) {
     throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "equals" needs "json_path"`);
   }
-  const ca = optionalFileText(def, 'ca_file');
-  const rejectUnauthorized = !optionalBoolean(def, 'tls_insecure', false);
-  const minCertificateDays = optionalNumber(def, 'certificate_min_days', 0);
+  const ca = read.ca_file;
+  const rejectUnauthorized = !read.tls_insecure;
+  const minCertificateDays = read.certificate_min_days;
   const shownUrl = displayUrl(url.toString());
   const expectedText = expected ? expected.join(' or ') : '2xx';
   let agent = createProbeAgent(url);

@@ -1,21 +1,24 @@
 // One long-lived client per source, created on first use and rebuilt when broken. Checks keep
 // their pool/connection here so a probe never pays for a connect unless the last one broke.
-import { optionalDuration } from './options.ts';
+import { option } from './options.ts';
 import { onAbort, type Phase } from './probe.ts';
-import type { SourceDefinition } from './types.ts';
 
 /** Default of a source's `max_connection_age`. */
 export const DEFAULT_MAX_CONNECTION_AGE_MS = 60_000;
 
 /**
- * A source's `max_connection_age`: how long one client (connection or pool) may be reused
- * before it is rebuilt, so the source re-authenticates at least that often. A password
- * rotated or revoked on the server otherwise goes unnoticed for as long as the old,
- * already-authenticated connection lives.
+ * The `max_connection_age` option of every kind that keeps a connection: how long one client
+ * (connection or pool) may be reused before it is rebuilt, so the source re-authenticates at
+ * least that often. A password rotated or revoked on the server otherwise goes unnoticed for as
+ * long as the old, already-authenticated connection lives.
  */
-export function maxConnectionAgeMs(def: SourceDefinition): number {
-  return optionalDuration(def, 'max_connection_age', DEFAULT_MAX_CONNECTION_AGE_MS, 100);
-}
+export const connectionAgeOption = {
+  max_connection_age: option.duration(
+    DEFAULT_MAX_CONNECTION_AGE_MS,
+    100,
+    'How long one connection (or pool) is reused before it is rebuilt and authenticates again, so a rotated or revoked password shows within it (default 60s).',
+  ),
+};
 
 export interface LazyClientInput<C> {
   /** Builds and connects a client; `signal` aborts when the client is discarded while connecting. */

@@ -2,10 +2,18 @@
 // its latency, the server version and the pool's statistics.
 import mysql from 'mysql2/promise';
 import type { SqlDetails } from './details.ts';
-import { createLazyClient, maxConnectionAgeMs } from './lazy-client.ts';
+import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
-import { plainRow, readSqlSettings } from './sql-pool.ts';
+import { kindOptions, readOptions } from './options.ts';
+import { plainRow, readSqlSettings, sqlOptions } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
+
+const MYSQL = { protocols: ['mysql:', 'mariadb:'], defaultPort: 3306 } as const;
+
+export const mysqlOptions = kindOptions(
+  'A MySQL or MariaDB server: runs the test query on a small pool and reports its latency, the server version, the first row and the pool\'s statistics.',
+  sqlOptions(MYSQL, 'the MySQL or MariaDB server'),
+);
 
 /** mysql2 returns BIGINT and (with decimalNumbers) DECIMAL as numbers: no column needs converting. */
 const NO_TEXT_NUMBERS: ReadonlySet<string> = new Set();
@@ -26,13 +34,13 @@ function handshakeVersion(connection: mysql.PoolConnection): string | undefined 
 }
 
 export function createMysqlCheck(def: SourceDefinition): Check<'mysql'> {
-  const settings = readSqlSettings(def, ['mysql:', 'mariadb:'], 3306);
+  const settings = readSqlSettings(def, readOptions(def, mysqlOptions), MYSQL);
   const { endpoint } = settings;
   const versions = new WeakMap<object, string>();
   const backstop = backstopMs(def.timeoutMs);
 
   const pools = createLazyClient<mysql.Pool>({
-    maxAgeMs: maxConnectionAgeMs(def),
+    maxAgeMs: settings.maxConnectionAgeMs,
     create: async () =>
       mysql.createPool({
         host: endpoint.host,

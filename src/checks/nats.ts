@@ -7,8 +7,8 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import net from 'node:net';
 import type { JobCounts, KvBucketDetails, NatsDetails, StreamDetails } from './details.ts';
-import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
-import { optionalSection, optionalString, optionalStringList, requiredString } from './options.ts';
+import { connectionAgeOption, createLazyClient, probeOnClient } from './lazy-client.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { backstopMs, phasesOf } from './probe.ts';
 import { ProbeError, CheckConfigError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
@@ -49,6 +49,8 @@ interface NatsSettings {
   /** Empty: every KV bucket. */
   readonly kvBuckets: readonly string[];
   readonly jobs: JobsSettings | undefined;
+  /** `max_connection_age`, in milliseconds. */
+  readonly maxConnectionAgeMs: number;
 }
 
 interface NatsClient {
@@ -65,10 +67,33 @@ function decoded(part: string): string {
   }
 }
 
+export const natsOptions = kindOptions(
+  'A NATS server with JetStream: the server URL and version, each listed stream and KV bucket, and job counts by status from a KV bucket (plus a dead-letter stream).',
+  {
+    url: option.string('The server: `nats://` or `tls://` URL, several separated by commas; a user and password, or a token, may be in it. Either `url` or `servers`.'),
+    servers: option.stringList('The servers, one URL each, instead of `url`.'),
+    token: option.secret('Token (a secret: `{ env: NAME }` or `{ file: path }`); instead of `user`/`password`.'),
+    user: option.string("User name; wins over the URL's."),
+    password: option.secret("Password (a secret); wins over the URL's."),
+    streams: option.stringList('JetStream streams to report (messages, bytes, consumers); default every stream. A missing one makes the source degraded.'),
+    kv_buckets: option.stringList('KV buckets to report (keys, bytes); default every bucket. A missing one makes the source degraded.'),
+    jobs: option.section(
+      {
+        bucket: option.requiredString('The KV bucket holding one entry per job.'),
+        status_field: option.string("The field of each entry's JSON that holds the job's status (default `status`)."),
+        dlq_stream: option.string('A dead-letter stream whose message count is reported as failed jobs.'),
+      },
+      'Job counts by status, read from a KV bucket.',
+    ),
+    ...connectionAgeOption,
+  },
+);
+
 function readNatsSettings(def: SourceDefinition): NatsSettings {
   const where = `source "${def.name}" (nats)`;
-  const url = optionalString(def, 'url');
-  const listed = optionalStringList(def, 'servers');
+  const read = readOptions(def, natsOptions);
+  const url = read.url;
+  const listed = read.servers;
   if (url !== undefined && listed.length > 0) throw new CheckConfigError(`${where}: set either option "url" or option "servers", not both`);
   const raw = url !== undefined ? url.split(',').map((part) => part.trim()).filter(Boolean) : listed;
   if (raw.length === 0) throw new CheckConfigError(`${where}: option "url" (or "servers") must be set`);
@@ -91,21 +116,14 @@ function readNatsSettings(def: SourceDefinition): NatsSettings {
   });
 
   // nats://user:pass@host carries a user and password; nats://token@host a token.
-  const token = optionalString(def, 'token') ?? (urlPassword === undefined ? urlUser : undefined);
-  const user = optionalString(def, 'user') ?? (urlPassword !== undefined ? urlUser : undefined);
-  const password = optionalString(def, 'password') ?? urlPassword;
+  const token = read.token ?? (urlPassword === undefined ? urlUser : undefined);
+  const user = read.user ?? (urlPassword !== undefined ? urlUser : undefined);
+  const password = read.password ?? urlPassword;
   if (token !== undefined && (user !== undefined || password !== undefined)) {
     throw new CheckConfigError(`${where}: set either option "token" or options "user"/"password", not both`);
   }
 
-  const jobsSection = optionalSection(def, 'jobs');
-  const jobs = jobsSection
-    ? {
-        bucket: requiredString(jobsSection, 'jobs.bucket'),
-        statusField: optionalString(jobsSection, 'jobs.status_field') ?? 'status',
-        dlqStream: optionalString(jobsSection, 'jobs.dlq_stream'),
-      }
-    : undefined;
+  const jobs = read.jobs ? { bucket: read.jobs.bucket, statusField: read.jobs.status_field ?? 'status', dlqStream: read.jobs.dlq_stream } : undefined;
 
   const secrets = [password, token].flatMap((secret) => (secret ? [secret, encodeURIComponent(secret)] : []));
   return {
@@ -114,9 +132,10 @@ function readNatsSettings(def: SourceDefinition): NatsSettings {
     password,
     token,
     secrets,
-    streams: optionalStringList(def, 'streams'),
-    kvBuckets: optionalStringList(def, 'kv_buckets'),
+    streams: read.streams,
+    kvBuckets: read.kv_buckets,
     jobs,
+    maxConnectionAgeMs: read.max_connection_age,
   };
 }
 
@@ -230,7 +249,7 @@ export function createNatsCheck(def: SourceDefinition): Check<'nats'> {
   const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<NatsClient>({
-    maxAgeMs: maxConnectionAgeMs(def),
+    maxAgeMs: settings.maxConnectionAgeMs,
     create: async (signal) => {
       const greeted = await Promise.allSettled(settings.servers.map((server) => awaitGreeting(server, backstop, signal)));
       const servers = settings.servers.filter((_server, index) => greeted[index]?.status === 'fulfilled');

@@ -1,11 +1,12 @@
 // PostgreSQL: a small pg Pool per source runs the configured test query (Hasura's test.sql)
 // and reports its latency, the server version and the pool's statistics.
 import pg from 'pg';
-import { readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
+import { appMigrationsOption, readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
 import type { SqlDetails } from './details.ts';
-import { createLazyClient, maxConnectionAgeMs } from './lazy-client.ts';
+import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
-import { plainRow, readSqlSettings } from './sql-pool.ts';
+import { kindOptions, readOptions } from './options.ts';
+import { plainRow, readSqlSettings, sqlOptions } from './sql-pool.ts';
 import type { Check, SourceDefinition } from './types.ts';
 
 const INT8_OID = 20;
@@ -26,6 +27,13 @@ class VersionAwareClient extends pg.Client {
   }
 }
 
+const POSTGRES = { protocols: ['postgres:', 'postgresql:'], defaultPort: 5432 } as const;
+
+export const postgresOptions = kindOptions(
+  'A PostgreSQL server: connects, runs the test query, reports its latency, the server version and the first row. TLS follows the URL\'s `sslmode`: absent or `disable` is plain TCP, `no-verify` TLS without verifying the certificate, any other mode verified TLS.',
+  { ...sqlOptions(POSTGRES, 'the PostgreSQL server'), ...appMigrationsOption },
+);
+
 /** TLS as asked by the URL's libpq-style `sslmode`; absent or `disable` means plain TCP. */
 function sslFromUrl(url: URL | undefined): pg.ClientConfig['ssl'] {
   const mode = url?.searchParams.get('sslmode');
@@ -34,8 +42,9 @@ function sslFromUrl(url: URL | undefined): pg.ClientConfig['ssl'] {
 }
 
 export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
-  const settings = readSqlSettings(def, ['postgres:', 'postgresql:'], 5432);
-  const migrationsSettings = readAppMigrationsSettings(def);
+  const read = readOptions(def, postgresOptions);
+  const settings = readSqlSettings(def, read, POSTGRES);
+  const migrationsSettings = readAppMigrationsSettings(def, read.migrations);
   const { endpoint } = settings;
   const ssl = sslFromUrl(endpoint.url);
   const backstop = backstopMs(def.timeoutMs);
@@ -57,7 +66,7 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
   };
 
   const pools = createLazyClient<pg.Pool>({
-    maxAgeMs: maxConnectionAgeMs(def),
+    maxAgeMs: settings.maxConnectionAgeMs,
     create: async () => {
       const pool = new pg.Pool(config);
       // An idle connection dropped by the server is removed by the pool; without a listener

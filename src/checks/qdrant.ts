@@ -2,13 +2,20 @@
 // (the http kind's request: an aborted probe destroys its socket, which fetch does not).
 import type { QdrantDetails } from './details.ts';
 import { createProbeAgent, httpRequest, type HttpResponse } from './http.ts';
-import { optionalString, requiredUrl } from './options.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
+export const qdrantOptions = kindOptions(
+  'A Qdrant server over HTTP: `/readyz`, then the collection count and the version.',
+  {
+    url: option.url(['http:', 'https:'], 'The server: an `http://` or `https://` URL (port 6333 by default in Qdrant).'),
+    api_key: option.secret('API key sent as `api-key` (a secret: `{ env: NAME }` or `{ file: path }`).'),
+  },
+);
+
 export function createQdrantCheck(def: SourceDefinition): Check<'qdrant'> {
-  const base = requiredUrl(def, 'url', ['http:', 'https:']);
-  const apiKey = optionalString(def, 'api_key');
+  const { url: base, api_key: apiKey } = readOptions(def, qdrantOptions);
   const shownUrl = displayUrl(base.toString());
   const headers: Record<string, string> = { accept: 'application/json', ...(apiKey ? { 'api-key': apiKey } : {}) };
 

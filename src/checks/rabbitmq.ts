@@ -4,9 +4,9 @@
 // application's queue is missing), not `error`.
 import amqp from 'amqplib';
 import type { RabbitDetails, RabbitQueueDetails } from './details.ts';
-import { readEndpoint } from './endpoint.ts';
-import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
-import { optionalString, optionalStringList } from './options.ts';
+import { endpointOptions, readEndpoint } from './endpoint.ts';
+import { connectionAgeOption, createLazyClient, probeOnClient } from './lazy-client.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { backstopMs, phasesOf } from './probe.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
@@ -19,9 +19,29 @@ function streamOf(connection: amqp.ChannelModel): { destroy(): void } | undefine
   return (connection.connection as unknown as { stream?: { destroy(): void } }).stream;
 }
 
-function readRabbitSettings(def: SourceDefinition): { readonly connect: amqp.Options.Connect; readonly secrets: readonly string[]; readonly queues: readonly string[] } {
-  const endpoint = readEndpoint(def, { protocols: ['amqp:', 'amqps:'], defaultPort: 5672 });
-  const vhost = optionalString(def, 'vhost') ?? endpoint.path ?? '/';
+const AMQP = { protocols: ['amqp:', 'amqps:'], defaultPort: 5672 } as const;
+
+export const rabbitmqOptions = kindOptions(
+  'A RabbitMQ broker: opens a connection and a channel, and reports each listed queue (exists, messages, consumers).',
+  {
+    ...endpointOptions(AMQP, 'the broker'),
+    vhost: option.string("Virtual host; wins over the URL's path (default `/`)."),
+    queues: option.stringList('Queues to report (exists, messages, consumers); a missing one makes the source degraded.'),
+    ...connectionAgeOption,
+  },
+);
+
+interface RabbitSettings {
+  readonly connect: amqp.Options.Connect;
+  readonly secrets: readonly string[];
+  readonly queues: readonly string[];
+  readonly maxConnectionAgeMs: number;
+}
+
+function readRabbitSettings(def: SourceDefinition): RabbitSettings {
+  const read = readOptions(def, rabbitmqOptions);
+  const endpoint = readEndpoint(def, read, AMQP);
+  const vhost = read.vhost ?? endpoint.path ?? '/';
   const connect: amqp.Options.Connect = {
     protocol: (endpoint.url?.protocol ?? 'amqp:').replace(':', ''),
     hostname: endpoint.host,
@@ -30,7 +50,7 @@ function readRabbitSettings(def: SourceDefinition): { readonly connect: amqp.Opt
     ...(endpoint.user !== undefined ? { username: endpoint.user } : {}),
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
   };
-  return { connect, secrets: endpoint.secrets, queues: optionalStringList(def, 'queues') };
+  return { connect, secrets: endpoint.secrets, queues: read.queues, maxConnectionAgeMs: read.max_connection_age };
 }
 
 export function createRabbitmqCheck(def: SourceDefinition): Check<'rabbitmq'> {
@@ -39,7 +59,7 @@ export function createRabbitmqCheck(def: SourceDefinition): Check<'rabbitmq'> {
   const backstop = backstopMs(def.timeoutMs);
 
   const connections = createLazyClient<amqp.ChannelModel>({
-    maxAgeMs: maxConnectionAgeMs(def),
+    maxAgeMs: settings.maxConnectionAgeMs,
     create: async () => {
       // `timeout` bounds the TCP connect and the AMQP handshake together.
       const connection = await amqp.connect(settings.connect, { timeout: backstop, clientProperties: { connection_name: 'vigil' } });

@@ -2,9 +2,9 @@
 // commands processed) over one long-lived ioredis connection per source.
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisDetails } from './details.ts';
-import { readEndpoint } from './endpoint.ts';
-import { createLazyClient, maxConnectionAgeMs, probeOnClient } from './lazy-client.ts';
-import { optionalInteger } from './options.ts';
+import { endpointOptions, readEndpoint } from './endpoint.ts';
+import { connectionAgeOption, createLazyClient, probeOnClient } from './lazy-client.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { CheckConfigError, type Check, type SourceDefinition } from './types.ts';
 
@@ -53,15 +53,37 @@ export function redisDetails(info: ReadonlyMap<string, string>, pingLatencyMs: n
   };
 }
 
+const REDIS = { protocols: ['redis:', 'rediss:'], defaultPort: 6379 } as const;
+
+export const redisOptions = kindOptions(
+  'A Redis (or Valkey) server: PING latency and the INFO figures (memory, keys, clients, uptime, evictions, hit rate, commands processed) over one long-lived connection. `rediss://` uses TLS.',
+  {
+    ...endpointOptions(REDIS, 'the Redis server'),
+    db: option.optionalInteger({ min: 0, max: 1_000_000 }, "Database number; wins over the URL's path (default 0)."),
+    connectTimeoutMs: option.number(3_000, 'Used when this source keeps the sessions (`auth.session.redis_source`): milliseconds to wait for a connection.'),
+    commandTimeoutMs: option.number(3_000, 'Used when this source keeps the sessions: milliseconds to wait for a command.'),
+    ...connectionAgeOption,
+  },
+);
+
 /**
  * How to reach the server of a `redis` source: `url` (redis:// or rediss://, db from the path)
  * or `host`/`port`/`user`/`password`/`db`. Shared with the session store, so a source reads
  * the same wherever it is used.
  */
-export function readRedisOptions(def: SourceDefinition): { readonly options: RedisOptions; readonly secrets: readonly string[] } {
-  const endpoint = readEndpoint(def, { protocols: ['redis:', 'rediss:'], defaultPort: 6379 });
-  let db = optionalInteger(def, 'db', 0, { min: 0, max: 1_000_000 });
-  if (def.options['db'] === undefined && endpoint.path !== undefined) {
+export function readRedisOptions(def: SourceDefinition): {
+  readonly options: RedisOptions;
+  readonly secrets: readonly string[];
+  /** The session store's timeouts (ms). */
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  /** `max_connection_age`, in milliseconds. */
+  readonly maxConnectionAgeMs: number;
+} {
+  const read = readOptions(def, redisOptions);
+  const endpoint = readEndpoint(def, read, REDIS);
+  let db = read.db ?? 0;
+  if (read.db === undefined && endpoint.path !== undefined) {
     db = Number(endpoint.path);
     if (!Number.isInteger(db) || db < 0) {
       throw new CheckConfigError(`source "${def.name}" (redis): option "url" must end with a database number (redis://host:6379/0)`);
@@ -75,15 +97,21 @@ export function readRedisOptions(def: SourceDefinition): { readonly options: Red
     ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
     ...(endpoint.url?.protocol === 'rediss:' ? { tls: { servername: endpoint.host } } : {}),
   };
-  return { options, secrets: endpoint.secrets };
+  return {
+    options,
+    secrets: endpoint.secrets,
+    connectTimeoutMs: read.connectTimeoutMs,
+    commandTimeoutMs: read.commandTimeoutMs,
+    maxConnectionAgeMs: read.max_connection_age,
+  };
 }
 
 export function createRedisCheck(def: SourceDefinition): Check<'redis'> {
-  const { options, secrets } = readRedisOptions(def);
+  const { options, secrets, maxConnectionAgeMs } = readRedisOptions(def);
   const backstop = backstopMs(def.timeoutMs);
 
   const clients = createLazyClient<Redis>({
-    maxAgeMs: maxConnectionAgeMs(def),
+    maxAgeMs: maxConnectionAgeMs,
     create: async (signal) => {
       const redis = new Redis({
         ...options,

@@ -1,15 +1,16 @@
-// Source kind -> check factory. The only place that knows every kind.
-import { createConsistencyCheck } from './consistency.ts';
-import { createElasticsearchCheck } from './elasticsearch.ts';
-import { createFilesystemCheck } from './filesystem.ts';
-import { createHttpCheck } from './http.ts';
-import { createMysqlCheck } from './mysql.ts';
-import { createNatsCheck } from './nats.ts';
-import { createPostgresCheck } from './postgres.ts';
-import { createQdrantCheck } from './qdrant.ts';
-import { createRabbitmqCheck } from './rabbitmq.ts';
-import { createRedisCheck } from './redis.ts';
-import { createResourcesCheck } from './resources.ts';
+// Source kind -> check factory and options schema. The only place that knows every kind.
+import { consistencyOptions, createConsistencyCheck } from './consistency.ts';
+import { elasticsearchOptions, createElasticsearchCheck } from './elasticsearch.ts';
+import { filesystemOptions, createFilesystemCheck } from './filesystem.ts';
+import { httpOptions, createHttpCheck } from './http.ts';
+import { mysqlOptions, createMysqlCheck } from './mysql.ts';
+import { natsOptions, createNatsCheck } from './nats.ts';
+import { postgresOptions, createPostgresCheck } from './postgres.ts';
+import { qdrantOptions, createQdrantCheck } from './qdrant.ts';
+import { rabbitmqOptions, createRabbitmqCheck } from './rabbitmq.ts';
+import { redisOptions, createRedisCheck } from './redis.ts';
+import { resourcesOptions, createResourcesCheck } from './resources.ts';
+import type { z } from 'zod';
 import { CheckConfigError, SOURCE_KINDS, type Check, type SourceDefinition, type SourceKind } from './types.ts';
 
 export type CheckFactory = (definition: SourceDefinition) => Check;
@@ -28,6 +29,21 @@ const FACTORIES: { readonly [K in SourceKind]: (definition: SourceDefinition) =>
   resources: createResourcesCheck,
   consistency: createConsistencyCheck,
 };
+
+/** Each kind's options (the keys of a source besides the common ones), for the reference and editors. */
+export const KIND_OPTIONS = {
+  postgres: postgresOptions,
+  mysql: mysqlOptions,
+  redis: redisOptions,
+  rabbitmq: rabbitmqOptions,
+  elasticsearch: elasticsearchOptions,
+  nats: natsOptions,
+  qdrant: qdrantOptions,
+  http: httpOptions,
+  filesystem: filesystemOptions,
+  resources: resourcesOptions,
+  consistency: consistencyOptions,
+} as const satisfies Readonly<Record<SourceKind, z.ZodObject>>;
 
 function isSourceKind(kind: string): kind is SourceKind {
   return (SOURCE_KINDS as readonly string[]).includes(kind);

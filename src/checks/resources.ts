@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResourcesDetails } from './details.ts';
-import { optionalNumber } from './options.ts';
+import { kindOptions, option, readOptions } from './options.ts';
 import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 interface CpuSample {
@@ -49,13 +49,24 @@ async function memory(): Promise<{ total: number; available: number }> {
 
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
+export const resourcesOptions = kindOptions(
+  "This host's CPU and memory: CPU used %, memory available MB and used %; above a threshold the source is degraded.",
+  {
+    cpu_sample_ms: option.number(250, 'Milliseconds over which the first run measures the CPU (later runs average since the previous one); at most half the timeout.'),
+    cpu_degraded_percent: option.optionalNumber('CPU used % above which the source is degraded (default: never).'),
+    memory_degraded_percent: option.optionalNumber('Memory used % above which the source is degraded (default: never).'),
+    memory_min_available_mb: option.number(0, 'Available memory (MB) below which the source is degraded.'),
+  },
+);
+
 export function createResourcesCheck(def: SourceDefinition): Check<'resources'> {
+  const read = readOptions(def, resourcesOptions);
   // The CPU figure is the average since the previous run; the first run (or one coming sooner
   // than this) measures over a sample of this length instead.
-  const sampleMs = Math.max(10, Math.min(optionalNumber(def, 'cpu_sample_ms', 250), def.timeoutMs / 2));
-  const cpuDegradedPercent = optionalNumber(def, 'cpu_degraded_percent', Number.POSITIVE_INFINITY);
-  const memoryDegradedPercent = optionalNumber(def, 'memory_degraded_percent', Number.POSITIVE_INFINITY);
-  const memoryMinAvailableMb = optionalNumber(def, 'memory_min_available_mb', 0);
+  const sampleMs = Math.max(10, Math.min(read.cpu_sample_ms, def.timeoutMs / 2));
+  const cpuDegradedPercent = read.cpu_degraded_percent ?? Number.POSITIVE_INFINITY;
+  const memoryDegradedPercent = read.memory_degraded_percent ?? Number.POSITIVE_INFINITY;
+  const memoryMinAvailableMb = read.memory_min_available_mb;
   let previous: CpuSample | undefined;
 
   return {

@@ -1,8 +1,10 @@
 // What the SQL kinds (postgres, mysql) share: their settings and how a test query's first row
 // is reported.
-import { readEndpoint, type Endpoint } from './endpoint.ts';
-import { optionalInteger, optionalString } from './options.ts';
-import { CheckConfigError, type SourceDefinition } from './types.ts';
+import { endpointOptions, readEndpoint, type Endpoint, type EndpointSpec } from './endpoint.ts';
+import { connectionAgeOption } from './lazy-client.ts';
+import type { z } from 'zod';
+import { option, refuse, type kindOptions } from './options.ts';
+import type { SourceDefinition } from './types.ts';
 
 export interface SqlSettings {
   readonly endpoint: Endpoint;
@@ -12,20 +14,31 @@ export interface SqlSettings {
   readonly query: string;
   /** Largest number of connections the check's pool opens. */
   readonly poolMax: number;
+  /** `max_connection_age`, in milliseconds. */
+  readonly maxConnectionAgeMs: number;
 }
 
 export const DEFAULT_TEST_QUERY = 'SELECT 1';
 
-export function readSqlSettings(def: SourceDefinition, protocols: readonly string[], defaultPort: number): SqlSettings {
-  const endpoint = readEndpoint(def, { protocols, defaultPort });
-  const query = optionalString(def, 'query') ?? DEFAULT_TEST_QUERY;
-  if (query.trim() === '') throw new CheckConfigError(`source "${def.name}" (${def.kind}): option "query" must not be empty`);
+/** The options of a SQL kind reached at `spec`, for its `kindOptions({...})`. */
+export function sqlOptions(spec: EndpointSpec, what: string) {
   return {
-    endpoint,
-    database: optionalString(def, 'database') ?? endpoint.path,
-    query,
-    poolMax: optionalInteger(def, 'pool_max', 2, { min: 1, max: 100 }),
+    ...endpointOptions(spec, what),
+    database: option.string("Database to connect to; wins over the URL's path."),
+    query: option.string(`The test query each probe runs (Hasura's \`test.sql\`; default \`${DEFAULT_TEST_QUERY}\`). Its first row is reported.`),
+    pool_max: option.integer(2, { min: 1, max: 100 }, 'Largest number of connections the check opens.'),
+    ...connectionAgeOption,
   };
+}
+
+type SqlOptions = ReturnType<typeof kindOptions<ReturnType<typeof sqlOptions>>>;
+
+/** The settings of a SQL kind from its options as its schema read them (`readOptions`). */
+export function readSqlSettings(def: SourceDefinition, options: z.output<SqlOptions>, spec: EndpointSpec): SqlSettings {
+  const endpoint = readEndpoint(def, options, spec);
+  const query = options.query ?? DEFAULT_TEST_QUERY;
+  if (query.trim() === '') refuse(def, 'option "query" must not be empty');
+  return { endpoint, database: options.database ?? endpoint.path, query, poolMax: options.pool_max, maxConnectionAgeMs: options.max_connection_age };
 }
 
 function plainValue(value: unknown, numeric: boolean): unknown {

@@ -1,7 +1,6 @@
 // The Redis client for sessions, built from a configured `redis` source (the same server the
 // health checks watch), read by the Redis check's own option reader.
 import { Redis } from 'ioredis';
-import { optionalNumber } from '../checks/options.ts';
 import { readRedisOptions } from '../checks/redis.ts';
 import type { SourceDefinition } from '../checks/types.ts';
 
@@ -13,10 +12,11 @@ export function findRedisSource(sources: readonly SourceDefinition[], name: stri
 }
 
 export function createSessionRedis(source: SourceDefinition): Redis {
+  const { options, connectTimeoutMs, commandTimeoutMs } = readRedisOptions(source);
   return new Redis({
-    ...readRedisOptions(source).options,
-    connectTimeout: optionalNumber(source, 'connectTimeoutMs', 3_000),
-    commandTimeout: optionalNumber(source, 'commandTimeoutMs', 3_000),
+    ...options,
+    connectTimeout: connectTimeoutMs,
+    commandTimeout: commandTimeoutMs,
     // A request whose session lookup meets a dead server fails after one retry, never hangs.
     maxRetriesPerRequest: 1,
     lazyConnect: true,

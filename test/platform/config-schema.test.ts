@@ -7,6 +7,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configJsonSchemaText, configReferenceMarkdown } from '../../scripts/config-reference.ts';
+import { createCheck } from '../../src/checks/registry.ts';
+import { CheckConfigError } from '../../src/checks/types.ts';
+import { loadConfig } from '../../src/config/load.ts';
 
 const file = (relative: string) => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 const read = (relative: string) => readFileSync(file(relative), 'utf8');
@@ -53,5 +56,38 @@ describe('vigil.schema.json', () => {
     expect(problems({ server: { port: 'eighty' } })).not.toEqual([]);
     expect(problems({ auth: { session: { ttl: 'soon' } } })).not.toEqual([]);
     expect(problems({ auth: { session: { ttl: '1h30m' } }, server: { body_limit: '2MB' } })).toEqual([]);
+  });
+});
+
+describe("a source kind's options", () => {
+  const demoEnv = Object.fromEntries(
+    ['ES_URL', 'QDRANT_URL', 'SFTPGO_URL', 'CONTAINER_URL', 'ADMIN_UI_URL', 'USER_UI_URL'].map((name) => [`VIGIL_DEMO_${name}`, 'http://127.0.0.1:9']),
+  );
+  const dirs = { VIGIL_DEMO_SCRIPTS_DIR: '/nonexistent/s', VIGIL_DEMO_MODELS_DIR: '/nonexistent/m', VIGIL_DEMO_IDENTITIES_DIR: '/nonexistent/i' };
+
+  it.each([
+    ['vigil.example.yaml', { PG_PASSWORD: 'p', VIGIL_JWT_SECRET: 'j'.repeat(32), HASURA_ADMIN_SECRET: 'h' }],
+    ['config/local.yaml', { ...demoEnv, ...dirs, VIGIL_DEMO_HASURA_SECRET: 'h' }],
+  ])('are all accepted by the checks of %s', async (relative, env) => {
+    const config = loadConfig({ argv: ['--config', file(relative)], env });
+    for (const source of config.sources) {
+      const check = createCheck(source);
+      await check.close();
+    }
+    expect(config.sources.length).toBeGreaterThan(2);
+  });
+
+  it('refuses a misspelled option in the editor schema and at check creation, naming it', () => {
+    const document = { sources: [{ name: 'db', kind: 'postgres', url: 'postgres://127.0.0.1/test', querry: 'SELECT 2' }] };
+    expect(problems(document).join('\n')).toContain('"additionalProperty":"querry"');
+    const [source] = loadConfig({ argv: ['--config', file('vigil.example.yaml')], env: { PG_PASSWORD: 'p', VIGIL_JWT_SECRET: 'j'.repeat(32), HASURA_ADMIN_SECRET: 'h' } }).sources.filter((s) => s.kind === 'postgres');
+    const misspelled = { ...source!, options: { ...source!.options, querry: 'SELECT 2' } };
+    expect(() => createCheck(misspelled)).toThrow(CheckConfigError);
+    expect(() => createCheck(misspelled)).toThrow(/^source "db" \(postgres\): option "querry" is not a known option \(expected one of url, host, port, user, password, database, query, pool_max, max_connection_age, migrations\)$/);
+  });
+
+  it('accepts { env: NAME } for a string option in the editor schema, as the loader does', () => {
+    expect(problems({ sources: [{ name: 'es', kind: 'elasticsearch', url: { env: 'ES_URL' } }] })).toEqual([]);
+    expect(problems({ sources: [{ name: 'es', kind: 'elasticsearch', url: 'http://127.0.0.1:9200', ca_fil: 'x' }] })).not.toEqual([]);
   });
 });

@@ -123,13 +123,3 @@ export function parseSource(raw: Readonly<Record<string, unknown>>, secrets: Sec
   return { definition, problems };
 }
 
-/**
- * A source as editors and the reference see it: the common keys, `kind` one of the known
- * kinds, and that kind's options.
- */
-const sourceDocument = z.looseObject({
-  ...sourceCommonShape,
-  kind: z.enum(SOURCE_KINDS).meta({ description: sourceKind.meta()?.description }),
-});
-
-export const sourceDocumentList = z.array(sourceDocument).meta({ description: sourceList.meta()?.description });
