@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { KIND_OPTIONS } from '../checks/registry.ts';
 import { SOURCE_KINDS } from '../checks/types.ts';
-import { familiesData, rootSchema } from './schema.ts';
+import { familiesDocument } from './families/schema.ts';
+import { rootSchema } from './schema.ts';
 import { secretRef } from './schema/fields.ts';
 import { sourceCommonShape, sourceList } from './schema/sources.ts';
 import type { SecretContext } from './secret-ref.ts';
@@ -44,7 +45,7 @@ const sourceDocument = z.discriminatedUnion(
 );
 
 export function documentSchema() {
-  return rootSchema(NO_SECRETS, z.array(sourceDocument).meta({ description: sourceList.meta()?.description }), familiesData).meta({
+  return rootSchema(NO_SECRETS, z.array(sourceDocument).meta({ description: sourceList.meta()?.description }), familiesDocument).meta({
     title: 'Vigil configuration',
     description: 'The configuration file of Vigil (`--config <file>` or VIGIL_CONFIG). Reference: docs/configuration.md.',
   });

@@ -21,7 +21,7 @@ import { detailsOf } from '../checks/types.ts';
 import type { BuildInfo } from '../http/types.ts';
 import type { SourceState } from '../engine/types.ts';
 import type { MigrationStatus } from '../store/types.ts';
-import type { HealthFamilyConfig } from '../routes/health-config.ts';
+import type { HealthFamilyConfig } from '../config/families/health.ts';
 import { hasAnswered, healthOverall, healthServiceStatus } from './status-rules.ts';
 
 /** The engine's snapshot, by source name. */

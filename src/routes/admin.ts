@@ -6,14 +6,10 @@ import { renderAdminHealth, renderPublicHealth, type AdminHealthInput, type Comp
 import { computeSourceHash } from '../source-hash.ts';
 import { renderHealthJson } from '../render/health-json.ts';
 import { sendHealthJson, wantsHealthJson } from '../http/health-json.ts';
-import { parseFamilySources, type FamilySources } from './family-config.ts';
+import { parseFamilySources, type FamilySources } from '../config/families/family-config.ts';
+import { ADMIN_FAMILY_COMPONENTS } from '../config/families/schema.ts';
 
-/** `families.admin` keys -> the source kinds that can stand for each component. */
-export const ADMIN_FAMILY_COMPONENTS = {
-  // Both SQL checks report the same pool statistics (SqlDetails).
-  database: ['postgres', 'mysql'],
-  cache: ['redis'],
-} as const;
+export { ADMIN_FAMILY_COMPONENTS };
 
 export type AdminFamilySources = FamilySources<keyof typeof ADMIN_FAMILY_COMPONENTS>;
 

@@ -7,7 +7,7 @@ import { configSecrets } from '../config/secrets.ts';
 import type { HealthEngine } from '../engine/types.ts';
 import { renderError } from '../http/errors.ts';
 import type { FamilyHandlersFactory } from '../http/types.ts';
-import { parseHealthConfig } from './health-config.ts';
+import { parseHealthConfig } from '../config/families/health.ts';
 import {
   isUnavailable,
   lookupOf,

@@ -5,7 +5,8 @@ import type { SourceState } from '../engine/types.ts';
 import type { FamilyHandlersFactory } from '../http/types.ts';
 import { renderHealthz, renderSources } from '../render/sources.ts';
 import { aggregateSources } from '../render/status-rules.ts';
-import { familySection, optionalSourceList, refuseUnknownKeys } from './family-config.ts';
+import { familySection, optionalSourceList, refuseUnknownKeys } from '../config/families/family-config.ts';
+import { keysOf, sourcesFamilySection } from '../config/families/schema.ts';
 
 export interface SourcesFamilyConfig {
   /** The sources reported, in configuration order. */
@@ -18,7 +19,7 @@ export interface SourcesFamilyConfig {
  */
 export function parseSourcesConfig(families: Readonly<Record<string, unknown>>, sources: readonly SourceState[]): SourcesFamilyConfig {
   const section = familySection(families, 'sources');
-  refuseUnknownKeys(section, 'sources', ['include', 'exclude']);
+  refuseUnknownKeys(section, 'sources', keysOf(sourcesFamilySection));
   const names = sources.map((s) => s.definition.name);
   const include = new Set(optionalSourceList(section.include, 'families.sources.include', names) ?? names);
   const exclude = new Set(optionalSourceList(section.exclude, 'families.sources.exclude', names) ?? []);

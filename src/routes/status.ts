@@ -3,7 +3,8 @@
 import type { SourceState } from '../engine/types.ts';
 import type { FamilyHandlersFactory } from '../http/types.ts';
 import { renderStatus } from '../render/status.ts';
-import { familySection, FamilyConfigError, optionalSourceList, optionalSourceName, refuseUnknownKeys } from './family-config.ts';
+import { familySection, FamilyConfigError, optionalSourceList, optionalSourceName, refuseUnknownKeys } from '../config/families/family-config.ts';
+import { keysOf, statusFamilySection } from '../config/families/schema.ts';
 
 export interface StatusFamilyConfig {
   /** Sources listed as components, in this order. */
@@ -18,7 +19,7 @@ export interface StatusFamilyConfig {
  */
 export function parseStatusConfig(families: Readonly<Record<string, unknown>>, sources: readonly SourceState[]): StatusFamilyConfig {
   const section = familySection(families, 'status');
-  refuseUnknownKeys(section, 'status', ['nats', 'components']);
+  refuseUnknownKeys(section, 'status', keysOf(statusFamilySection));
   const names = sources.map((s) => s.definition.name);
   const components = optionalSourceList(section.components, 'families.status.components', names) ?? names;
   const named = optionalSourceName(section.nats, 'families.status.nats', names);

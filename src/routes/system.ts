@@ -10,18 +10,10 @@ import {
   type SessionVerdict,
   type SystemSourceComponent,
 } from '../render/system.ts';
-import { parseFamilySources, type ComponentKinds } from './family-config.ts';
+import { parseFamilySources } from '../config/families/family-config.ts';
+import { SYSTEM_FAMILY_COMPONENTS } from '../config/families/schema.ts';
 
-/** `families.system` keys -> the source kinds that can stand for each component. */
-export const SYSTEM_FAMILY_COMPONENTS = {
-  mysql: ['mysql'],
-  elasticsearch: ['elasticsearch'],
-  rabbitmq: ['rabbitmq'],
-  redis: ['redis'],
-  system_container: ['http'],
-  admin_frontend: ['http'],
-  user_frontend: ['http'],
-} as const satisfies ComponentKinds<string>;
+export { SYSTEM_FAMILY_COMPONENTS };
 type SystemFamilyKey = keyof typeof SYSTEM_FAMILY_COMPONENTS;
 
 const CHECK_OF_KEY: Readonly<Record<SystemFamilyKey, SystemSourceComponent>> = {

@@ -12,7 +12,7 @@ import { getHealthDetailed } from '../../generated/sdk.gen.ts';
 import { createPostgresCheck } from '../../src/checks/postgres.ts';
 import { CheckConfigError } from '../../src/checks/types.ts';
 import { createApiKey } from '../../src/identity/index.ts';
-import { parseHealthConfig } from '../../src/routes/health-config.ts';
+import { parseHealthConfig } from '../../src/config/families/health.ts';
 import { startTestApp, testSource, type TestApp } from '../support/app.ts';
 import { checkSources } from '../support/check-sources.ts';
 import { SHARED_PG_URL } from '../support/pg-database.ts';

@@ -2,7 +2,7 @@ import { checkResult } from '../support/source-states.ts';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, CheckStatus, SourceDefinition } from '../../src/checks/types.ts';
 import type { SourceState } from '../../src/engine/types.ts';
-import { parseHealthConfig } from '../../src/routes/health-config.ts';
+import { parseHealthConfig } from '../../src/config/families/health.ts';
 import {
   lookupOf,
   renderConsistency,

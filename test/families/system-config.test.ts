@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceDefinition } from '../../src/checks/types.ts';
 import { parseAdminFamily } from '../../src/routes/admin.ts';
-import { FamilyConfigError, parseFamilySources } from '../../src/routes/family-config.ts';
+import { FamilyConfigError, parseFamilySources } from '../../src/config/families/family-config.ts';
 import { parseSystemFamily, SYSTEM_FAMILY_COMPONENTS } from '../../src/routes/system.ts';
 import { sourceDefinition } from '../support/source-states.ts';
 import { SYSTEM_FAMILY } from './system-fixtures.ts';

@@ -14,7 +14,8 @@
 //       integrations:
 //         tmdb: { source: tmdb-api, api_key: { env: TMDB_API_KEY }, enabled: true }
 import { readFileSync } from 'node:fs';
-import type { SourceDefinition } from '../checks/types.ts';
+import type { SourceDefinition } from '../../checks/types.ts';
+import { healthFamilySection, keysOf } from './schema.ts';
 import { FamilyConfigError, isRecord, sourceRef as familySourceRef, type FamilySection as Section } from './family-config.ts';
 
 export interface HealthIntegrationConfig {
@@ -46,7 +47,7 @@ export interface HealthFamilyConfig {
 }
 
 const PREFIX = 'families.health';
-const KEYS = ['services', 'resources', 'pipeline', 'identities', 'consistency', 'sftpgo', 'schema', 'config', 'integrations'] as const;
+const KEYS = keysOf(healthFamilySection);
 /** Kinds that describe the host or data rather than a service; left out of the default `services`. */
 const NOT_SERVICES = ['resources', 'filesystem', 'consistency'];
 const SQL_KINDS = ['postgres', 'mysql'];

@@ -4,7 +4,7 @@
 //     families:
 //       admin: { database: app-db, cache: cache }
 // - sources selected by lists (status' and sources' `components`, `include`, `exclude`).
-import type { SourceDefinition } from '../checks/types.ts';
+import type { SourceDefinition } from '../../checks/types.ts';
 
 /** Component key -> the source kinds that can stand for it. */
 export type ComponentKinds<K extends string> = Readonly<Record<K, readonly string[]>>;
