@@ -8,6 +8,8 @@ import { safeErrorMessage } from './shared/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { createCoordinator, type Coordinator } from './coordination/coordinator.ts';
+import type { Listener } from './coordination/listener.ts';
+import { startRevocationListener } from './coordination/revocations.ts';
 import { configSecrets } from './config/secrets.ts';
 import type { VigilConfig } from './config/types.ts';
 import { createHealthEngine } from './engine/engine.ts';
@@ -58,6 +60,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     engine?: HealthEngine;
     coordinator?: Coordinator;
     identity?: IdentityService;
+    revocations?: Listener;
     history?: HistoryService;
     alerts?: AlertService;
   } = {};
@@ -69,6 +72,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     await opened.coordinator?.stop().catch(failed('coordination stop'));
     await opened.history?.close().catch(failed('history close'));
     await opened.alerts?.close().catch(failed('alerts close'));
+    await opened.revocations?.close().catch(failed('revocation listener close'));
     await opened.identity?.close().catch(failed('identity close'));
     await opened.store?.close().catch(failed('store close'));
   };
@@ -101,6 +105,14 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       logger,
       announceBootstrap: false,
     }));
+    // Every replica on a PostgreSQL store hears of each revocation and drops it from its cache.
+    if (storeUrl) {
+      opened.revocations = startRevocationListener({
+        url: storeUrl,
+        onRevoked: (target) => identity.revoked(target),
+        onLost: (reason) => logger.warn({ reason }, 'revocation listener lost its store connection; retrying'),
+      });
+    }
     await coordinator?.start(engine);
     engine.start();
     const app = await createApp({

@@ -76,6 +76,10 @@ export interface AuthConfig {
   };
   /** Failed attempts from one client address within `windowMs` before it is throttled. */
   readonly throttle: { readonly maxFailures: number; readonly windowMs: number };
+  /** Longest wait on the store, the session Redis or a JWKS URL while a request is authenticated. */
+  readonly storeTimeoutMs: number;
+  /** How long a verified API key or session may still be accepted while the store cannot answer (0: never). */
+  readonly credentialCacheTtlMs: number;
 }
 
 /**

@@ -95,6 +95,11 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
     application_name: 'vigil-coordination',
   });
   pool.on('error', () => undefined); // an idle connection lost; the next query reports it
+  // A late answer to a timed-out query makes pg emit 'error' on a client that may have no
+  // listener left (see store/postgres.ts): keep one on every client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const query: Query = async <Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
     try {
       return (await pool.query(sql, params as unknown[])).rows as Row[];

@@ -6,6 +6,7 @@
 // An ADMIN API key (000's AdminAPIKey, the `adminApiKey` scheme) is a key whose role is admin or
 // owner AND whose scopes include `system:admin`. `vigil keys create --admin` makes one.
 import { randomBytes } from 'node:crypto';
+import { CREDENTIALS_CHANNEL } from '../shared/credential-events.ts';
 import type { Store } from '../store/types.ts';
 import { constantTimeEqual, sha256Hex } from './secrets.ts';
 import { roleAtLeast, type Role } from './types.ts';
@@ -136,7 +137,12 @@ export async function listApiKeys(store: Store): Promise<ApiKeyRecord[]> {
 /** Revokes a key by id (or by its `vgl_<id>` prefix). False when no such active key exists. */
 export async function revokeApiKey(store: Store, idOrPrefix: string, now: Date = new Date()): Promise<boolean> {
   const id = idOrPrefix.startsWith(API_KEY_PREFIX) ? idOrPrefix.slice(API_KEY_PREFIX.length).split('_')[0] : idOrPrefix;
-  const rows = await store.query('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id, now]);
+  // The same statement NOTIFYs every replica, which drops the key from its credential cache.
+  const rows = await store.query(
+    `WITH revoked AS (UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id)
+     SELECT id, pg_notify('${CREDENTIALS_CHANNEL}', json_build_object('kind', 'apiKey', 'keyId', id)::text) FROM revoked`,
+    [id, now],
+  );
   return rows.length > 0;
 }
 

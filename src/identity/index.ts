@@ -25,16 +25,19 @@ import { safeErrorMessage } from '../shared/redact.ts';
 import type { SourceDefinition } from '../checks/types.ts';
 import type { AuthConfig } from '../config/types.ts';
 import type { Store } from '../store/types.ts';
-import { isAdminKey, looksLikeApiKey, verifyApiKey, type ApiKeyRecord } from './api-keys.ts';
+import { CREDENTIALS_CHANNEL, type CredentialRevocation } from '../shared/credential-events.ts';
+import { API_KEY_PREFIX, isAdminKey, looksLikeApiKey, revokeApiKey, verifyApiKey, type ApiKeyRecord } from './api-keys.ts';
+import { createCredentialCache, type CredentialCache } from './credential-cache.ts';
 import { presentedCredentials, type PresentedCredential } from './credentials.ts';
+import { boundedSessionBackend, boundedStore, withDeadline } from './deadline.ts';
 import { createHasuraVerifier, HASURA_SUBJECT } from './hasura.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSessionRedis, findRedisSource } from './redis.ts';
-import { createRedisSessionBackend, createSessionManager, createStoreSessionBackend, type SessionBackend } from './sessions.ts';
+import { createRedisSessionBackend, createSessionManager, createStoreSessionBackend, hashSessionId, type SessionBackend } from './sessions.ts';
 import { createThrottle } from './throttle.ts';
 import type { AuthOutcome, CredentialCarrier, CredentialKind, IdentityService, Principal } from './types.ts';
-import { adminExists, findUserForLogin, getUser } from './users.ts';
+import { adminExists, changeUserDisabled, findUserForLogin, getUser, sessionAllowed } from './users.ts';
 
 export {
   ADMIN_SCOPE,
@@ -50,7 +53,10 @@ export {
   type CreateApiKeyInput,
   type CreatedApiKey,
 } from './api-keys.ts';
+export { createCredentialCache, type CredentialCache } from './credential-cache.ts';
+export { CREDENTIALS_CHANNEL, type CredentialRevocation } from '../shared/credential-events.ts';
 export { SESSION_COOKIE } from './credentials.ts';
+export { DeadlineExceededError } from './deadline.ts';
 export { JwksUnavailableError, signHs256Jwt } from './jwt.ts';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_PARAMS, MIN_PASSWORD_LENGTH, type ScryptParams } from './passwords.ts';
 export { hashSessionId } from './sessions.ts';
@@ -59,8 +65,10 @@ export {
   createUser,
   generatePassword,
   IdentityInputError,
+  changeUserDisabled,
   isRole,
   listUsers,
+  sessionAllowed,
   setUserDisabled,
   type CreateUserInput,
   type UserRecord,
@@ -101,13 +109,28 @@ export interface IdentityServiceInput {
 export type IdentityServiceImpl = IdentityService & {
   /** Where sessions live. */
   readonly sessionBackend: SessionBackend['kind'];
+  /**
+   * Credentials verified lately, accepted for auth.credential_cache_ttl when the store cannot
+   * answer (see credential-cache.ts). Every request reads the store first.
+   */
+  readonly credentialCache: CredentialCache;
+  /**
+   * Forgets what the cache holds of a revoked credential: the hook of the replicas' broadcast
+   * (CREDENTIALS_CHANNEL, src/coordination/revocations.ts). `{ kind: 'all' }` when it may have
+   * missed some (its LISTEN connection was lost).
+   */
+  revoked(target: CredentialRevocation): void;
+  /** Revokes a key (by id or `vgl_<id>` prefix) and forgets it at once. False when unknown. */
+  revokeApiKey(idOrPrefix: string): Promise<boolean>;
+  /** Disables (ending every session) or re-enables a user, effective at once. False when unknown. */
+  setUserDisabled(username: string, disabled: boolean): Promise<boolean>;
   /** Milliseconds until `ip` may try again (0 when not throttled), for Retry-After. */
   retryAfterMs(ip: string): number;
 };
 
-function sessionBackendFor(input: IdentityServiceInput): { backend: SessionBackend; redis?: Redis } {
+function sessionBackendFor(input: IdentityServiceInput, store: Store): { backend: SessionBackend; redis?: Redis } {
   const name = input.auth.session.redisSource;
-  if (!name) return { backend: createStoreSessionBackend(input.store) };
+  if (!name) return { backend: createStoreSessionBackend(store) };
   const redis = createSessionRedis(findRedisSource(input.sources, name));
   let lastWarning = 0;
   redis.on('error', (error: unknown) => {
@@ -124,43 +147,108 @@ function keyPrincipal(record: ApiKeyRecord, via: CredentialKind): Principal {
 }
 
 export function createIdentityService(input: IdentityServiceInput): IdentityServiceImpl {
-  const { store, auth, logger } = input;
+  const { auth, logger } = input;
   const now = input.now ?? Date.now;
-  const { backend } = sessionBackendFor(input);
+  // Every store, session-store and JWKS call made here gives up after auth.store_timeout.
+  const store = boundedStore(input.store, auth.storeTimeoutMs);
+  const { backend: unbounded } = sessionBackendFor(input, store);
+  const backend = boundedSessionBackend(unbounded, auth.storeTimeoutMs);
   const sessions = createSessionManager({ backend, ttlMs: auth.session.ttlMs, idleTimeoutMs: auth.session.idleTimeoutMs, now });
-  const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now }) : undefined;
+  const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now, jwksTimeoutMs: auth.storeTimeoutMs }) : undefined;
+  const cache = createCredentialCache({ ttlMs: auth.credentialCacheTtlMs, now });
   const hasura = createHasuraVerifier(auth.hasuraAdminSecret);
   const throttle = createThrottle({ maxFailures: auth.throttle.maxFailures, windowMs: auth.throttle.windowMs, now });
 
+  const storeTimeoutMs = auth.storeTimeoutMs;
+  let lastUnavailableWarning = 0;
+  let quietUnavailable = 0;
+  /** One line per 10 s while the store (or JWKS) cannot answer, not one per request. */
+  function warnUnavailable(kind: CredentialKind, error: unknown, value: string, served: boolean): void {
+    const at = Date.now();
+    if (at - lastUnavailableWarning < 10_000) {
+      quietUnavailable += 1;
+      return;
+    }
+    lastUnavailableWarning = at;
+    const alsoSince = quietUnavailable;
+    quietUnavailable = 0;
+    logger.warn(
+      { scheme: kind, err: safeErrorMessage(error, [value]), servedFromCache: served, ...(alsoSince > 0 ? { alsoSince } : {}) },
+      served ? 'credential check failed; answered from the credentials verified lately' : 'credential check failed',
+    );
+  }
+
+  /**
+   * A credential checked against the store (or the JWKS), within auth.store_timeout. When that
+   * check cannot be made, a key or session the store verified within auth.credential_cache_ttl
+   * is accepted from the cache; otherwise the error goes up (503).
+   */
   async function verify(credential: PresentedCredential): Promise<Principal | undefined> {
     const { kind, value } = credential;
+    let fresh: Awaited<ReturnType<typeof verifyFresh>>;
+    try {
+      fresh = await withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store');
+    } catch (error) {
+      const cached = kind === 'bearerJwt' || kind === 'hasuraAdminSecret' ? undefined : cache.get(kind, value);
+      warnUnavailable(kind, error, value, cached !== undefined);
+      if (cached) return cached;
+      throw error;
+    }
+    if (kind === 'bearerJwt' || kind === 'hasuraAdminSecret') return fresh?.principal;
+    if (!fresh) {
+      cache.forget(kind, value);
+      return undefined;
+    }
+    cache.set(kind, value, fresh.principal, { userId: fresh.userId, until: fresh.until });
+    return fresh.principal;
+  }
+
+  interface Verified {
+    readonly principal: Principal;
+    /** The user a key or session belongs to (a `user` revocation ends it). */
+    readonly userId?: string;
+    /** When the credential ends by itself (epoch ms). */
+    readonly until?: number;
+  }
+
+  async function verifyFresh(credential: PresentedCredential): Promise<Verified | undefined> {
+    const { kind, value } = credential;
     switch (kind) {
-      case 'adminApiKey': {
-        if (!looksLikeApiKey(value)) return undefined;
-        const record = await verifyApiKey(store, value, new Date(now()), isAdminKey);
-        return record ? keyPrincipal(record, kind) : undefined;
-      }
+      case 'adminApiKey':
       case 'apiKey': {
         if (!looksLikeApiKey(value)) return undefined;
-        const record = await verifyApiKey(store, value, new Date(now()));
-        return record ? keyPrincipal(record, kind) : undefined;
+        const record = await verifyApiKey(store, value, new Date(now()), kind === 'adminApiKey' ? isAdminKey : undefined);
+        return record ? { principal: keyPrincipal(record, kind), userId: record.userId ?? undefined } : undefined;
       }
       case 'bearerJwt': {
         if (!jwt || looksLikeApiKey(value)) return undefined;
         const verified = await jwt.verify(value);
-        return verified ? { subject: verified.subject, role: verified.role, via: kind, scopes: ['*'] } : undefined;
+        return verified ? { principal: { subject: verified.subject, role: verified.role, via: kind, scopes: ['*'] } } : undefined;
       }
       case 'sessionCookie': {
         const session = await sessions.resolve(value, { touch: true });
         const user = session ? await getUser(store, session.record.userId) : undefined;
-        if (!session || !user || user.disabled) return undefined;
-        // The handle of the session (SHA-256 of its id), not the secret id itself.
-        return { subject: user.id, role: user.role, via: kind, scopes: ['*'], sessionId: session.idHash };
+        if (!session || !user || !sessionAllowed(user, session.record.userEpoch)) return undefined;
+        return {
+          // The handle of the session (SHA-256 of its id), not the secret id itself.
+          principal: { subject: user.id, role: user.role, via: kind, scopes: ['*'], sessionId: session.idHash },
+          userId: user.id,
+          until: Math.min(session.record.expiresAt, now() + auth.session.idleTimeoutMs),
+        };
       }
       case 'hasuraAdminSecret': {
         const role = hasura.verify(value, credential.hasuraRole);
-        return role ? { subject: HASURA_SUBJECT, role, via: kind, scopes: ['*'] } : undefined;
+        return role ? { principal: { subject: HASURA_SUBJECT, role, via: kind, scopes: ['*'] } } : undefined;
       }
+    }
+  }
+
+  /** Tells every replica listening on the store (CREDENTIALS_CHANNEL); this one has forgotten it already. */
+  async function broadcast(target: CredentialRevocation): Promise<void> {
+    try {
+      await store.query('SELECT pg_notify($1, $2)', [CREDENTIALS_CHANNEL, JSON.stringify(target)]);
+    } catch (error) {
+      logger.warn({ err: safeErrorMessage(error) }, 'could not tell the other replicas of a revoked credential; they drop it within auth.credential_cache_ttl');
     }
   }
 
@@ -191,7 +279,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     async sessionActive(sessionId) {
       const session = await sessions.resolve(sessionId);
       const user = session ? await getUser(store, session.record.userId) : undefined;
-      return user !== undefined && !user.disabled;
+      return session !== undefined && user !== undefined && sessionAllowed(user, session.record.userEpoch);
     },
 
     adminExists: () => adminExists(store),
@@ -204,13 +292,39 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
         throttle.recordFailure(ip);
         return null;
       }
-      const { sessionId, expiresAt } = await sessions.create(found.user.id);
+      const { sessionId, expiresAt } = await sessions.create(found.user.id, found.user.sessionEpoch);
       logger.info({ user: found.user.id, role: found.user.role }, 'login');
       return { sessionId, expiresAt, role: found.user.role };
     },
 
     async logout(sessionId) {
-      await sessions.revoke(sessionId);
+      const target: CredentialRevocation = { kind: 'session', sessionIdHash: hashSessionId(sessionId) };
+      // Forgotten after the store's change too, in case a request re-cached it in between.
+      try {
+        await sessions.revoke(sessionId);
+      } finally {
+        cache.revoke(target);
+      }
+      await broadcast(target);
+    },
+
+    credentialCache: cache,
+    revoked: (target) => cache.revoke(target),
+
+    async revokeApiKey(idOrPrefix) {
+      const keyId = idOrPrefix.startsWith(API_KEY_PREFIX) ? (idOrPrefix.slice(API_KEY_PREFIX.length).split('_')[0] ?? '') : idOrPrefix;
+      try {
+        // The statement NOTIFYs the other replicas itself.
+        return await revokeApiKey(store, idOrPrefix, new Date(now()));
+      } finally {
+        cache.revoke({ kind: 'apiKey', keyId });
+      }
+    },
+
+    async setUserDisabled(username, disabled) {
+      const userId = await changeUserDisabled(store, username, disabled);
+      if (userId) cache.revoke({ kind: 'user', userId });
+      return userId !== undefined;
     },
 
     async close() {

@@ -14,6 +14,8 @@ export interface SessionRecord {
   readonly lastSeenAt: number;
   readonly expiresAt: number;
   readonly revoked: boolean;
+  /** The user's session epoch at login; the session ends when the user's moves on (disabled). */
+  readonly userEpoch: number;
 }
 
 /** Where session records live. Keys are SHA-256 hashes of session ids, never the ids. */
@@ -35,6 +37,7 @@ export function createStoreSessionBackend(store: Store): SessionBackend {
     last_seen_at: Date;
     expires_at: Date;
     revoked: boolean;
+    user_epoch: number;
   }
   return {
     kind: 'store',
@@ -42,13 +45,13 @@ export function createStoreSessionBackend(store: Store): SessionBackend {
       // Logins are rare next to requests: a good moment to forget sessions that have ended.
       await store.query('DELETE FROM sessions WHERE expires_at < $1', [new Date(record.createdAt)]);
       await store.query(
-        'INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)',
-        [idHash, record.userId, new Date(record.createdAt), new Date(record.lastSeenAt), new Date(record.expiresAt), record.revoked],
+        'INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, revoked, user_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [idHash, record.userId, new Date(record.createdAt), new Date(record.lastSeenAt), new Date(record.expiresAt), record.revoked, record.userEpoch],
       );
     },
     async get(idHash) {
       const [row] = await store.query<Row>(
-        'SELECT user_id, created_at, last_seen_at, expires_at, revoked FROM sessions WHERE id = $1',
+        'SELECT user_id, created_at, last_seen_at, expires_at, revoked, user_epoch FROM sessions WHERE id = $1',
         [idHash],
       );
       if (!row) return undefined;
@@ -58,6 +61,7 @@ export function createStoreSessionBackend(store: Store): SessionBackend {
         lastSeenAt: new Date(row.last_seen_at).getTime(),
         expiresAt: new Date(row.expires_at).getTime(),
         revoked: row.revoked,
+        userEpoch: Number(row.user_epoch),
       };
     },
     async touch(idHash, lastSeenAt) {
@@ -86,7 +90,8 @@ export function createRedisSessionBackend(redis: Redis, keyPrefix: string): Sess
       if (!raw) return undefined;
       try {
         const value = JSON.parse(raw) as SessionRecord;
-        return typeof value.userId === 'string' ? value : undefined;
+        // Records written before session epochs existed are of epoch 0, as the store's column.
+        return typeof value.userId === 'string' ? { ...value, userEpoch: typeof value.userEpoch === 'number' ? value.userEpoch : 0 } : undefined;
       } catch {
         return undefined;
       }
@@ -121,8 +126,8 @@ export interface ActiveSession {
 
 export interface SessionManager {
   readonly backend: SessionBackend;
-  /** Starts a session; the returned id is the only copy of the secret. */
-  create(userId: string): Promise<{ sessionId: string; expiresAt: Date }>;
+  /** Starts a session for a user at its `userEpoch`; the returned id is the only copy of the secret. */
+  create(userId: string, userEpoch: number): Promise<{ sessionId: string; expiresAt: Date }>;
   /** The live session for `sessionId`, else undefined; `touch` records the use. */
   resolve(sessionId: string, options?: { touch?: boolean }): Promise<ActiveSession | undefined>;
   revoke(sessionId: string): Promise<void>;
@@ -139,10 +144,10 @@ export function createSessionManager(input: SessionManagerInput): SessionManager
   const { backend, ttlMs, idleTimeoutMs, now } = input;
   return {
     backend,
-    async create(userId) {
+    async create(userId, userEpoch) {
       const sessionId = randomToken(32);
       const created = now();
-      const record: SessionRecord = { userId, createdAt: created, lastSeenAt: created, expiresAt: created + ttlMs, revoked: false };
+      const record: SessionRecord = { userId, createdAt: created, lastSeenAt: created, expiresAt: created + ttlMs, revoked: false, userEpoch };
       await backend.insert(hashSessionId(sessionId), record, Math.min(ttlMs, idleTimeoutMs));
       return { sessionId, expiresAt: new Date(record.expiresAt) };
     },

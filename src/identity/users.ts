@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreError, UNIQUE_VIOLATION } from '../store/driver.ts';
 import type { Store } from '../store/types.ts';
+import { CREDENTIALS_CHANNEL } from '../shared/credential-events.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, type ScryptParams } from './passwords.ts';
 import { randomToken } from './secrets.ts';
 import { ROLES, type Role } from './types.ts';
@@ -13,6 +14,8 @@ export interface UserRecord {
   readonly role: Role;
   readonly createdAt: Date;
   readonly disabled: boolean;
+  /** Raised each time the user is disabled: a session started under an older epoch is over. */
+  readonly sessionEpoch: number;
 }
 
 export interface CreateUserInput {
@@ -50,10 +53,25 @@ interface UserRow extends Record<string, unknown> {
   role: Role;
   created_at: Date;
   disabled: boolean;
+  session_epoch: number;
 }
 
+const USER_COLUMNS = 'id, username, role, created_at, disabled, session_epoch';
+
 function toUser(row: UserRow): UserRecord {
-  return { id: row.id, username: row.username, role: row.role, createdAt: new Date(row.created_at), disabled: row.disabled };
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    createdAt: new Date(row.created_at),
+    disabled: row.disabled,
+    sessionEpoch: Number(row.session_epoch),
+  };
+}
+
+/** Is a session started under `sessionEpoch` still allowed for `user`? */
+export function sessionAllowed(user: UserRecord, sessionEpoch: number): boolean {
+  return !user.disabled && user.sessionEpoch === sessionEpoch;
 }
 
 export async function createUser(store: Store, input: CreateUserInput): Promise<UserRecord> {
@@ -68,7 +86,7 @@ export async function createUser(store: Store, input: CreateUserInput): Promise<
   try {
     const [row] = await store.query<UserRow>(
       `INSERT INTO users (id, username, password_hash, role) VALUES ($1, $2, $3, $4)
-       RETURNING id, username, role, created_at, disabled`,
+       RETURNING ${USER_COLUMNS}`,
       [randomUUID(), input.username, passwordHash, input.role],
     );
     return toUser(row as UserRow);
@@ -81,12 +99,12 @@ export async function createUser(store: Store, input: CreateUserInput): Promise<
 }
 
 export async function listUsers(store: Store): Promise<UserRecord[]> {
-  const rows = await store.query<UserRow>('SELECT id, username, role, created_at, disabled FROM users ORDER BY created_at, username');
+  const rows = await store.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, username`);
   return rows.map(toUser);
 }
 
 export async function getUser(store: Store, id: string): Promise<UserRecord | undefined> {
-  const [row] = await store.query<UserRow>('SELECT id, username, role, created_at, disabled FROM users WHERE id = $1', [id]);
+  const [row] = await store.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
   return row ? toUser(row) : undefined;
 }
 
@@ -96,16 +114,33 @@ export async function findUserForLogin(
   username: string,
 ): Promise<{ user: UserRecord; passwordHash: string } | undefined> {
   const [row] = await store.query<UserRow & { password_hash: string }>(
-    'SELECT id, username, role, created_at, disabled, password_hash FROM users WHERE username = $1',
+    `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = $1`,
     [username],
   );
   return row ? { user: toUser(row), passwordHash: row.password_hash } : undefined;
 }
 
-/** Disables or re-enables a user; its sessions and keys stop working while disabled. */
+/**
+ * Disables or re-enables a user; the id of the user, or undefined when no such user exists. Its
+ * keys stop working while it is disabled. Disabling also ends every session it has (its session
+ * epoch moves on) and re-enabling revives none of them. The same statement NOTIFYs every
+ * replica (CREDENTIALS_CHANNEL), which drops what it cached of the user's credentials.
+ */
+export async function changeUserDisabled(store: Store, username: string, disabled: boolean): Promise<string | undefined> {
+  const [row] = await store.query<{ id: string }>(
+    `WITH changed AS (
+       UPDATE users SET disabled = $2, session_epoch = session_epoch + CASE WHEN $2 THEN 1 ELSE 0 END
+        WHERE username = $1 RETURNING id
+     )
+     SELECT id, pg_notify('${CREDENTIALS_CHANNEL}', json_build_object('kind', 'user', 'userId', id)::text) FROM changed`,
+    [username, disabled],
+  );
+  return row?.id;
+}
+
+/** Disables or re-enables a user (see changeUserDisabled); false when no such user exists. */
 export async function setUserDisabled(store: Store, username: string, disabled: boolean): Promise<boolean> {
-  const rows = await store.query('UPDATE users SET disabled = $2 WHERE username = $1 RETURNING id', [username, disabled]);
-  return rows.length > 0;
+  return (await changeUserDisabled(store, username, disabled)) !== undefined;
 }
 
 /** Does an enabled admin or owner exist? (000's "There is no registered admin user.") */

@@ -40,6 +40,12 @@ export async function createPostgresDriver(input: PostgresDriverInput): Promise<
   pool.on('error', (error) => {
     input.logger.warn({ err: storeError('idle connection failed', error, input.url).message }, 'store connection error');
   });
+  // A query that outlived query_timeout leaves its answer on the wire; when a hung server
+  // recovers, pg emits 'error' on that (already released) client, where no listener may be
+  // left: every client keeps one, so a store that comes back never crashes the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
 
   const query = async <Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
     try {

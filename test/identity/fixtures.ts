@@ -18,6 +18,8 @@ export function authConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
     hasuraAdminSecret: undefined,
     session: { ttlMs: 8 * HOUR, idleTimeoutMs: 30 * MINUTE, redisSource: undefined },
     throttle: { maxFailures: 1000, windowMs: MINUTE },
+    storeTimeoutMs: 1_000,
+    credentialCacheTtlMs: MINUTE,
     ...overrides,
   };
 }

@@ -134,6 +134,26 @@ describe.each(BACKENDS)('sessions in the %s', (backend) => {
     await identity.close();
   });
 
+  it('end for good when their user is disabled: re-enabling revives none of them (11.9)', async () => {
+    const { identity, withCookie } = service(backend);
+    const username = `back-${backend}`;
+    await createUser(store, { username, password: 'back-password', role: 'operator', scrypt: CHEAP_SCRYPT });
+    const { sessionId: old } = (await identity.login(username, 'back-password', '127.0.0.1'))!;
+    expect((await withCookie(old)).ok).toBe(true);
+    expect(await setUserDisabled(store, username, true)).toBe(true);
+    expect(await setUserDisabled(store, username, false)).toBe(true);
+    expect(await withCookie(old)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await identity.sessionActive(old)).toBe(false);
+    // A login after re-enabling starts a session that works, and disabling through the service ends it.
+    const { sessionId: fresh } = (await identity.login(username, 'back-password', '127.0.0.1'))!;
+    expect((await withCookie(fresh)).ok).toBe(true);
+    expect(await identity.setUserDisabled(username, true)).toBe(true);
+    expect(await identity.setUserDisabled(username, false)).toBe(true);
+    expect(await withCookie(fresh)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await withCookie(old)).toEqual({ ok: false, reason: 'invalid' });
+    await identity.close();
+  });
+
   it('are refused for a wrong password and an unknown user alike', async () => {
     const { identity, logs } = service(backend);
     expect(await identity.login('ada', 'wrong-password', '127.0.0.1')).toBeNull();

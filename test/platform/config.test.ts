@@ -243,6 +243,8 @@ auth:
   hasura_admin_secret: { env: HASURA_SECRET }
   session: { ttl: 1h, idle_timeout: 10m }
   throttle: { max_failures: 5, window: 30s }
+  store_timeout: 750ms
+  credential_cache_ttl: 0
 `,
       { HASURA_SECRET: 'from-env' },
     );
@@ -251,6 +253,8 @@ auth:
       hasuraAdminSecret: 'from-env',
       session: { ttlMs: 3_600_000, idleTimeoutMs: 600_000, redisSource: undefined },
       throttle: { maxFailures: 5, windowMs: 30_000 },
+      storeTimeoutMs: 750,
+      credentialCacheTtlMs: 0,
     });
   });
 });

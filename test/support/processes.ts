@@ -3,7 +3,7 @@
 // Only the processes started here are ever signalled (by their own pid); the shared services
 // are never touched.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.ts';
@@ -16,7 +16,11 @@ export interface PrivateProcess {
   kill(): Promise<void>;
   /** Starts the process again on the same port (after `kill`). */
   restart(): Promise<void>;
-  /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
+  /**
+   * Freezes the process (SIGSTOP): connections stay open but nothing answers. PostgreSQL's
+   * backends are its children and serve open connections on their own, so for it the
+   * postmaster and every child are frozen.
+   */
   freeze(): void;
   /** Thaws a frozen process (SIGCONT). */
   thaw(): void;
@@ -36,6 +40,29 @@ interface LaunchSpec {
   readonly killSignal: NodeJS.Signals;
   /** Signal for `stop()`: an orderly shutdown. */
   readonly stopSignal: NodeJS.Signals;
+  /** freeze()/thaw() signal the process's children too (PostgreSQL's backends). */
+  readonly freezeChildren?: boolean;
+}
+
+/** The pids of `pid`'s children (Linux), read from /proc: only this test's own processes. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    const listed = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+    return listed.stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+  }
+}
+
+function signalChildren(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  for (const child of childPids(pid)) {
+    try {
+      process.kill(child, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
 
 const running = new Set<ChildProcess>();
@@ -120,20 +147,27 @@ async function launch(spec: LaunchSpec, portHint?: number): Promise<PrivateProce
     port,
     dir: spec.dir,
     async kill() {
+      if (spec.freezeChildren) signalChildren(child?.pid, 'SIGCONT');
       if (child) await signalAndWait(child, spec.killSignal);
     },
     async restart() {
+      if (spec.freezeChildren) signalChildren(child?.pid, 'SIGCONT');
       if (child) await signalAndWait(child, spec.killSignal);
       await spawnOn(port);
     },
     freeze() {
+      // The parent first: a stopped postmaster forks no new backend while its children stop.
       child?.kill('SIGSTOP');
+      if (spec.freezeChildren) signalChildren(child?.pid, 'SIGSTOP');
     },
     thaw() {
+      if (spec.freezeChildren) signalChildren(child?.pid, 'SIGCONT');
       child?.kill('SIGCONT');
     },
     stop() {
       stopped ??= (async () => {
+        // A frozen child would keep its parent from exiting.
+        if (spec.freezeChildren) signalChildren(child?.pid, 'SIGCONT');
         if (child) await signalAndWait(child, spec.stopSignal);
         rmSync(spec.dir, { recursive: true, force: true });
       })();
@@ -267,5 +301,6 @@ export async function startPostgres(input: PostgresProcessInput = {}): Promise<P
     // SIGQUIT is PostgreSQL's immediate shutdown (a crash); SIGINT its fast, clean one.
     killSignal: 'SIGQUIT',
     stopSignal: 'SIGINT',
+    freezeChildren: true,
   });
 }

@@ -14,12 +14,23 @@ export interface TcpProxy {
   pause(): Promise<void>;
   /** Listens again on the same port. */
   resume(): Promise<void>;
+  /**
+   * Stops forwarding bytes, both ways, on every connection (new ones too) while keeping them all
+   * open: a server that hangs, for one client only. `flow()` forwards again, what waited first.
+   */
+  stall(): void;
+  flow(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { readonly host: string; readonly port: number }): Promise<TcpProxy> {
   let accepted = 0;
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let stalled = false;
+  const connectPair = (pair: { client: net.Socket; upstream: net.Socket }): void => {
+    pair.client.pipe(pair.upstream);
+    pair.upstream.pipe(pair.client);
+  };
   const server = net.createServer((client) => {
     accepted += 1;
     const upstream = net.connect(target);
@@ -32,8 +43,7 @@ export async function startTcpProxy(target: { readonly host: string; readonly po
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (!stalled) connectPair(pair);
   });
 
   const listen = (port: number): Promise<void> =>
@@ -68,6 +78,19 @@ export async function startTcpProxy(target: { readonly host: string; readonly po
     dropAll,
     pause,
     resume: () => listen(port),
+    stall() {
+      stalled = true;
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    flow() {
+      stalled = false;
+      for (const pair of pairs) connectPair(pair);
+    },
     close: pause,
   };
 }

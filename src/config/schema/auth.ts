@@ -70,9 +70,24 @@ export function authSection(secrets: SecretContext) {
     }),
     session: sessionSection.prefault({}),
     throttle: throttleSection.prefault({}),
+    store_timeout: duration().prefault('1s').meta({
+      description:
+        'Longest a request waits on the store, the session Redis or a JWKS URL while its credential is checked; beyond it the credential is accepted from the cache of credentials verified lately (`credential_cache_ttl`) or the request is answered 503.',
+    }),
+    credential_cache_ttl: duration({ min: 0 }).prefault('1m').meta({
+      description:
+        'How long an API key or session the store verified may still be accepted while the store cannot answer (0: never, answer 503). Every request reads the store first, so a revocation (key revoked, user disabled, logout) is honoured at once; replicas on one PostgreSQL store also drop revoked credentials from their cache at once (LISTEN/NOTIFY).',
+    }),
   })
     .transform(
-      (s): AuthConfig => ({ jwt: s.jwt, hasuraAdminSecret: s.hasura_admin_secret, session: s.session, throttle: s.throttle }),
+      (s): AuthConfig => ({
+        jwt: s.jwt,
+        hasuraAdminSecret: s.hasura_admin_secret,
+        session: s.session,
+        throttle: s.throttle,
+        storeTimeoutMs: s.store_timeout,
+        credentialCacheTtlMs: s.credential_cache_ttl,
+      }),
     )
     .meta({ description: 'How callers authenticate.' });
 }

@@ -1,0 +1,97 @@
+// The credentials this process verified against the store lately (API keys, admin API keys,
+// sessions), kept for one purpose: answering while the store cannot. Every request still reads
+// the store, so a revocation is honoured at once whenever the store answers; only when a read
+// fails or outlives auth.store_timeout is a credential verified within the last
+// auth.credential_cache_ttl accepted from here instead of answering 503.
+//
+// A revocation can be committed and the store lost right after (a partition, a crash): so every
+// change that ends a credential drops its entries too, here (logout, key revocation and user
+// disabling through this process) and from the other replicas' NOTIFY (CREDENTIALS_CHANNEL).
+//
+// Entries are keyed by the SHA-256 of kind and credential, never the credential itself.
+import type { CredentialRevocation } from '../shared/credential-events.ts';
+import { sha256Hex } from './secrets.ts';
+import type { CredentialKind, Principal } from './types.ts';
+
+export interface CredentialCache {
+  readonly ttlMs: number;
+  /** A principal verified less than ttlMs ago (and not past `until`), else undefined. */
+  get(kind: CredentialKind, credential: string): Principal | undefined;
+  /**
+   * Remembers a credential the store just verified. `userId` ties it to its user (for `user`
+   * revocations); `until` (epoch ms) is when the credential itself ends (a session's expiry).
+   */
+  set(kind: CredentialKind, credential: string, principal: Principal, options?: { userId?: string; until?: number }): void;
+  /** Forgets one credential (the store said it is not valid). */
+  forget(kind: CredentialKind, credential: string): void;
+  /** Forgets every entry the revocation ends. */
+  revoke(target: CredentialRevocation): void;
+  readonly size: number;
+}
+
+export interface CredentialCacheInput {
+  /** 0 disables the cache (a store that cannot answer always means 503). */
+  readonly ttlMs: number;
+  readonly now: () => number;
+  /** Most entries kept; the oldest go first beyond it. */
+  readonly maxEntries?: number;
+}
+
+interface Entry {
+  readonly principal: Principal;
+  readonly expiresAt: number;
+  readonly userId: string | undefined;
+}
+
+function ends(entry: Entry, target: CredentialRevocation): boolean {
+  switch (target.kind) {
+    case 'all':
+      return true;
+    case 'apiKey':
+      return entry.principal.keyId === target.keyId;
+    case 'session':
+      return entry.principal.sessionId === target.sessionIdHash;
+    case 'user':
+      return entry.userId === target.userId || entry.principal.subject === target.userId;
+  }
+}
+
+export function createCredentialCache(input: CredentialCacheInput): CredentialCache {
+  const { ttlMs, now } = input;
+  const maxEntries = input.maxEntries ?? 10_000;
+  const entries = new Map<string, Entry>();
+  const keyOf = (kind: CredentialKind, credential: string) => sha256Hex(`${kind}\n${credential}`);
+
+  return {
+    ttlMs,
+    get size() {
+      return entries.size;
+    },
+    get(kind, credential) {
+      if (ttlMs <= 0) return undefined;
+      const key = keyOf(kind, credential);
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (now() >= entry.expiresAt) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.principal;
+    },
+    set(kind, credential, principal, options = {}) {
+      if (ttlMs <= 0) return;
+      const key = keyOf(kind, credential);
+      entries.delete(key);
+      // Maps iterate in insertion order: the first entry is the oldest.
+      while (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+      const expiresAt = Math.min(now() + ttlMs, options.until ?? Number.POSITIVE_INFINITY);
+      entries.set(key, { principal, expiresAt, userId: options.userId });
+    },
+    forget(kind, credential) {
+      entries.delete(keyOf(kind, credential));
+    },
+    revoke(target) {
+      for (const [key, entry] of entries) if (ends(entry, target)) entries.delete(key);
+    },
+  };
+}
