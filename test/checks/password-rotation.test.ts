@@ -6,7 +6,12 @@
 //
 // The time check is a bound of correctness, not a speed target: JITTER_MS covers event-loop
 // and timer delay on a loaded 2-core machine, and one run's own connect attempt.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -16,7 +21,7 @@ import { CheckConfigError } from '../../src/checks/types.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
 import type { HealthEngine } from '../../src/engine/types.ts';
 import { captureLogger, testSource, type CapturedLogger, type TestSource } from '../support/app.ts';
-import { startPostgres, startRedis, type PrivateProcess } from '../support/processes.ts';
+import { startNats, startPostgres, startRedis, type PrivateProcess } from '../support/processes.ts';
 
 const SHARED_MYSQL_URL = process.env.VIGIL_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const MAX_AGE_MS = 1_500;
@@ -144,6 +149,62 @@ describe('a password rotated on the server', () => {
     } finally {
       admin.disconnect();
     }
+  });
+});
+
+describe('a password rotated on RabbitMQ (rabbitmqctl change_password)', () => {
+  // A user of this file's own on the shared broker, allowed into `/` and nothing else.
+  const user = `vigil_rot_${randomBytes(4).toString('hex')}`;
+  const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', ['-q', ...args]);
+
+  beforeAll(async () => {
+    await rabbitmqctl('add_user', user, OLD);
+    await rabbitmqctl('set_permissions', '-p', '/', user, '^$', '^$', '^$');
+  });
+  afterAll(async () => {
+    await rabbitmqctl('delete_user', user).catch(() => undefined);
+  });
+
+  it('shows within max_connection_age + interval', async () => {
+    const { engine, log } = await watched({ name: 'broker', kind: 'rabbitmq', host: '127.0.0.1', port: 5672, user, password: OLD });
+    // RabbitMQ keeps connections that authenticated with the old password open.
+    const detection = await detectRotation(engine, 'broker', async () => {
+      await rabbitmqctl('change_password', user, NEW);
+    });
+    expect(detection).toBeLessThanOrEqual(MAX_AGE_MS + INTERVAL_MS + JITTER_MS);
+    expect(engine.source('broker')?.latest?.error).toMatch(/^rabbitmq: connect failed: .*ACCESS_REFUSED/);
+    expectNoPassword(engine, log);
+  });
+});
+
+describe('a password rotated on NATS (configuration reloaded)', () => {
+  let nats: PrivateProcess;
+  let confDir: string;
+  const natsConf = (password: string) => `authorization { user: vigil, password: "${password}" }\n`;
+
+  beforeAll(async () => {
+    confDir = mkdtempSync(join(tmpdir(), 'vigil-nats-conf-'));
+    writeFileSync(join(confDir, 'nats.conf'), natsConf(OLD));
+    nats = await startNats({ configFile: join(confDir, 'nats.conf') });
+  });
+  afterAll(async () => {
+    await nats?.stop();
+    rmSync(confDir, { recursive: true, force: true });
+  });
+
+  it('shows within max_connection_age + interval', async () => {
+    const { engine, log } = await watched({ name: 'events', kind: 'nats', url: `nats://127.0.0.1:${nats.port}`, user: 'vigil', password: OLD });
+    writeFileSync(join(confDir, 'nats.conf'), natsConf(NEW));
+    const rotatedAt = performance.now();
+    nats.signal('SIGHUP');
+    // nats-server may close clients the new configuration refuses at once; at the latest, the
+    // rebuilt connection is refused.
+    await expect
+      .poll(() => engine.source('events')?.latest?.status, { timeout: MAX_AGE_MS + INTERVAL_MS + JITTER_MS, interval: 20 })
+      .toBe('error');
+    expect(performance.now() - rotatedAt).toBeLessThanOrEqual(MAX_AGE_MS + INTERVAL_MS + JITTER_MS);
+    expect(engine.source('events')?.latest?.error).toMatch(/^nats: .*authori[sz]ation/i);
+    expectNoPassword(engine, log);
   });
 });
 

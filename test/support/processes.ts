@@ -24,6 +24,8 @@ export interface PrivateProcess {
   freeze(): void;
   /** Thaws a frozen process (SIGCONT). */
   thaw(): void;
+  /** Sends `name` to the process (SIGHUP: reload its configuration). */
+  signal(name: NodeJS.Signals): void;
   /** Stops the process and removes its temp dir. Safe to call twice. */
   stop(): Promise<void>;
   /** What the process wrote to stdout/stderr, for a failing test's message. */
@@ -155,6 +157,9 @@ async function launch(spec: LaunchSpec, portHint?: number): Promise<PrivateProce
       if (child) await signalAndWait(child, spec.killSignal);
       await spawnOn(port);
     },
+    signal(name) {
+      child?.kill(name);
+    },
     freeze() {
       // The parent first: a stopped postmaster forks no new backend while its children stop.
       child?.kill('SIGSTOP');
@@ -206,6 +211,8 @@ export interface NatsProcessInput {
   readonly jetstream?: boolean;
   readonly user?: string;
   readonly password?: string;
+  /** A configuration file (`-c`), re-read on SIGHUP; written by the caller. */
+  readonly configFile?: string;
 }
 
 /** A private nats-server on a free port, JetStream on by default. */
@@ -222,6 +229,7 @@ export function startNats(input: NatsProcessInput = {}): Promise<PrivateProcess>
         ...(jetstream ? ['-js', '-sd', join(dir, 'js')] : []),
         ...(input.user ? ['--user', input.user] : []),
         ...(input.password ? ['--pass', input.password] : []),
+        ...(input.configFile ? ['-c', input.configFile] : []),
       ],
     }),
     killSignal: 'SIGKILL',
