@@ -1,4 +1,4 @@
-// The watched application's schema migrations, read by a `postgres` source with the option
+// The watched application's schema migrations, read by a `postgres` or `mysql` source with the option
 // `migrations` (001's `schema` block, via families.health.schema): which migrations the
 // application's own table records as applied, against the list it requires (the files of a
 // migrations directory and/or an explicit list). Read-only: one SELECT on that table.
@@ -24,8 +24,8 @@ export interface AppMigrationStatus {
 }
 
 export interface AppMigrationsSettings {
-  /** Already quoted for SQL: "schema"."table". */
-  readonly table: string;
+  /** The table's name, optionally after its schema (or MySQL database): one or two parts. */
+  readonly table: readonly string[];
   readonly column: string;
   readonly appliedAtColumn: string | undefined;
   readonly directory: string | undefined;
@@ -33,13 +33,31 @@ export interface AppMigrationsSettings {
   readonly required: readonly string[];
 }
 
-const UNDEFINED_TABLE = '42P01';
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+/** What differs between the SQL servers for the one query this module runs. */
+export interface SqlDialect {
+  /** An identifier quoted for the server. */
+  readonly quote: (name: string) => string;
+  /** An expression cast to text. */
+  readonly text: (expression: string) => string;
+  /** Whether `error` says the table does not exist. */
+  readonly isUndefinedTable: (error: unknown) => boolean;
 }
 
-/** The `migrations` option of the `postgres` kind. */
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  quote: (name) => `"${name.replace(/"/g, '""')}"`,
+  text: (expression) => `${expression}::text`,
+  isUndefinedTable: (error) => codeOf(error) === '42P01',
+};
+
+export const MYSQL_DIALECT: SqlDialect = {
+  quote: (name) => `\`${name.replace(/`/g, '``')}\``,
+  text: (expression) => `CAST(${expression} AS CHAR)`,
+  isUndefinedTable: (error) => codeOf(error) === 'ER_NO_SUCH_TABLE',
+};
+
+/** The `migrations` option of the SQL kinds (`postgres`, `mysql`). */
 export const appMigrationsOption = {
   migrations: option.section(
     {
@@ -67,9 +85,9 @@ export function readAppMigrationsSettings(def: SourceDefinition, section: AppMig
   if (column === '') refuse(def, 'option "migrations.column" must be a column name');
   const appliedAtColumn = section.applied_at_column;
   return {
-    table: parts.map(quoteIdentifier).join('.'),
-    column: quoteIdentifier(column),
-    appliedAtColumn: appliedAtColumn === undefined || appliedAtColumn === '' ? undefined : quoteIdentifier(appliedAtColumn),
+    table: parts,
+    column,
+    appliedAtColumn: appliedAtColumn === undefined || appliedAtColumn === '' ? undefined : appliedAtColumn,
     directory: section.directory,
     pattern: globToRegExp(section.pattern ?? '*.sql'),
     required: section.required,
@@ -106,14 +124,16 @@ export type SqlQuery = (sql: string) => Promise<{ readonly rows: readonly Record
  * that does not exist is reported (`table_exists: false`, everything required pending);
  * any other failure (a column that does not exist, an unreadable directory) throws.
  */
-export async function readAppMigrationStatus(query: SqlQuery, settings: AppMigrationsSettings): Promise<AppMigrationStatus> {
+export async function readAppMigrationStatus(query: SqlQuery, settings: AppMigrationsSettings, dialect: SqlDialect): Promise<AppMigrationStatus> {
   const required = await requiredMigrations(settings);
-  const columns = `${settings.column}::text AS filename${settings.appliedAtColumn ? `, ${settings.appliedAtColumn} AS applied_at` : ''}`;
+  const appliedAt = settings.appliedAtColumn ? `, ${dialect.quote(settings.appliedAtColumn)} AS applied_at` : '';
+  const columns = `${dialect.text(dialect.quote(settings.column))} AS filename${appliedAt}`;
+  const table = settings.table.map(dialect.quote).join('.');
   let rows: readonly Record<string, unknown>[];
   try {
-    ({ rows } = await query(`SELECT ${columns} FROM ${settings.table} ORDER BY 1`));
+    ({ rows } = await query(`SELECT ${columns} FROM ${table} ORDER BY 1`));
   } catch (error) {
-    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return { table_exists: false, applied: [], required };
+    if (dialect.isUndefinedTable(error)) return { table_exists: false, applied: [], required };
     throw error;
   }
   const applied = rows.flatMap((row) => {

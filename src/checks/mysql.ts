@@ -1,6 +1,7 @@
 // MySQL and MariaDB: a small mysql2 pool per source runs the configured test query and reports
 // its latency, the server version and the pool's statistics.
 import mysql from 'mysql2/promise';
+import { appMigrationsOption, MYSQL_DIALECT, readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
 import type { SqlDetails } from './details.ts';
 import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
@@ -12,7 +13,7 @@ const MYSQL = { protocols: ['mysql:', 'mariadb:'], defaultPort: 3306 } as const;
 
 export const mysqlOptions = kindOptions(
   'A MySQL or MariaDB server: runs the test query on a small pool and reports its latency, the server version, the first row and the pool\'s statistics.',
-  sqlOptions(MYSQL, 'the MySQL or MariaDB server'),
+  { ...sqlOptions(MYSQL, 'the MySQL or MariaDB server'), ...appMigrationsOption },
 );
 
 /** mysql2 returns BIGINT and (with decimalNumbers) DECIMAL as numbers: no column needs converting. */
@@ -34,7 +35,9 @@ function handshakeVersion(connection: mysql.PoolConnection): string | undefined 
 }
 
 export function createMysqlCheck(def: SourceDefinition): Check<'mysql'> {
-  const settings = readSqlSettings(def, readOptions(def, mysqlOptions), MYSQL);
+  const read = readOptions(def, mysqlOptions);
+  const settings = readSqlSettings(def, read, MYSQL);
+  const migrationsSettings = readAppMigrationsSettings(def, read.migrations);
   const { endpoint } = settings;
   const versions = new WeakMap<object, string>();
   const backstop = backstopMs(def.timeoutMs);
@@ -86,11 +89,16 @@ export function createMysqlCheck(def: SourceDefinition): Check<'mysql'> {
       let rows: unknown;
       let queryLatency: number;
       let version: string;
+      let migrations: AppMigrationStatus | undefined;
       try {
         const started = performance.now();
         [rows] = await phase('query', () => connection.query({ sql: settings.query, timeout: backstop }));
         queryLatency = elapsedMs(started);
         version = await phase('version', () => serverVersion(connection, signal));
+        if (migrationsSettings) {
+          const query = async (sql: string) => ({ rows: (await connection.query<mysql.RowDataPacket[]>({ sql, timeout: backstop }))[0] });
+          migrations = await phase('migrations', () => readAppMigrationStatus(query, migrationsSettings, MYSQL_DIALECT));
+        }
       } catch (error) {
         broken = true;
         throw error;
@@ -117,6 +125,7 @@ export function createMysqlCheck(def: SourceDefinition): Check<'mysql'> {
           waiting: queues._connectionQueue?.length ?? 0,
         },
         first_row: plainRow(firstRow, NO_TEXT_NUMBERS),
+        ...(migrations ? { migrations } : {}),
       };
       return { details: { ...details } };
     },

@@ -1,7 +1,7 @@
 // PostgreSQL: a small pg Pool per source runs the configured test query (Hasura's test.sql)
 // and reports its latency, the server version and the pool's statistics.
 import pg from 'pg';
-import { appMigrationsOption, readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
+import { appMigrationsOption, POSTGRES_DIALECT, readAppMigrationsSettings, readAppMigrationStatus, type AppMigrationStatus } from './app-migrations.ts';
 import type { SqlDetails } from './details.ts';
 import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
@@ -100,7 +100,7 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
         // A multi-statement query answers one result per statement; the last one is the test.
         result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
         if (migrationsSettings) {
-          migrations = await phase('migrations', () => readAppMigrationStatus((sql) => client.query(sql), migrationsSettings));
+          migrations = await phase('migrations', () => readAppMigrationStatus((sql) => client.query(sql), migrationsSettings, POSTGRES_DIALECT));
         }
       } catch (error) {
         broken = true;

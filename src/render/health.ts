@@ -113,7 +113,8 @@ type SchemaStatus = MigrationStatus | AppMigrationStatus;
 
 /** The watched application's migration status, from the last run of the `schema` source. */
 function appMigrations(name: string, lookup: SourceLookup): AppMigrationStatus | undefined {
-  return detailsOf(lookup(name)?.latest, 'postgres')?.migrations;
+  const latest = lookup(name)?.latest;
+  return (detailsOf(latest, 'postgres') ?? detailsOf(latest, 'mysql'))?.migrations;
 }
 
 export function schema(status: SchemaStatus | undefined): HealthSchema {

@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getHealthDetailed } from '../../generated/sdk.gen.ts';
+import { createMysqlCheck } from '../../src/checks/mysql.ts';
 import { createPostgresCheck } from '../../src/checks/postgres.ts';
 import { CheckConfigError } from '../../src/checks/types.ts';
 import { createApiKey } from '../../src/identity/index.ts';
@@ -22,6 +24,8 @@ const suffix = randomBytes(5).toString('hex');
 const TABLE = `app_schema_migrations_${suffix}`;
 
 const postgresSource = checkSources('app-db', 'postgres', createPostgresCheck);
+const mysqlSource = checkSources('app-db', 'mysql', createMysqlCheck);
+const SHARED_MYSQL_URL = process.env.VIGIL_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 describe("the watched application's schema migrations", () => {
   let admin: pg.Client;
@@ -122,5 +126,47 @@ describe("the watched application's schema migrations", () => {
       expect(data?.schema).toMatchObject({ table_exists: true, required: [], ok: true });
       expect(data?.schema.applied).toHaveLength(3);
     });
+  });
+});
+
+describe("the watched application's schema migrations on MySQL/MariaDB", () => {
+  let admin: mysql.Connection;
+  let dir: string;
+
+  beforeAll(async () => {
+    admin = await mysql.createConnection(SHARED_MYSQL_URL);
+    await admin.query(`CREATE TABLE ${TABLE} (version varchar(255) PRIMARY KEY, applied_at datetime NOT NULL)`);
+    await admin.query(`INSERT INTO ${TABLE} (version, applied_at) VALUES ('001_init.sql', '2026-05-01 10:00:00')`);
+    dir = mkdtempSync(join(tmpdir(), 'vigil-app-migrations-'));
+    for (const name of ['001_init.sql', '002_users.sql']) writeFileSync(join(dir, name), '-- migration\n');
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
+    await admin?.end();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the applied migrations and the required ones not applied, with MySQL quoting', async () => {
+    const result = await mysqlSource({
+      url: SHARED_MYSQL_URL,
+      migrations: { table: `test.${TABLE}`, column: 'version', applied_at_column: 'applied_at', directory: dir },
+    }).run();
+    expect(result.status).toBe('ok');
+    expect(result.details?.['migrations']).toMatchObject({
+      table_exists: true,
+      applied: [{ filename: '001_init.sql', applied_at: expect.stringMatching(/^2026-05-01T/) }],
+      required: ['002_users.sql'],
+    });
+  });
+
+  it('reports a migrations table that does not exist, and the database still ok', async () => {
+    const result = await mysqlSource({ url: SHARED_MYSQL_URL, migrations: { table: `${TABLE}_absent`, directory: dir } }).run();
+    expect(result.status).toBe('ok');
+    expect(result.details?.['migrations']).toEqual({ table_exists: false, applied: [], required: ['001_init.sql', '002_users.sql'] });
+  });
+
+  it('may stand for families.health.schema', () => {
+    const sources = [testSource({ name: 'app-db', kind: 'mysql', url: SHARED_MYSQL_URL, migrations: { table: TABLE } })];
+    expect(parseHealthConfig({ schema: 'app-db' }, sources).schema).toBe('app-db');
   });
 });

@@ -142,9 +142,9 @@ function parseIntegrations(
   return result;
 }
 
-/** `schema`: a postgres source that reads the application's migrations table. */
+/** `schema`: a postgres or mysql source that reads the application's migrations table. */
 function schemaSource(value: unknown, sources: readonly SourceDefinition[]): string | undefined {
-  const name = sourceRef(value, 'schema', ['postgres'], sources);
+  const name = sourceRef(value, 'schema', ['postgres', 'mysql'], sources);
   if (name === undefined) return undefined;
   const options = sources.find((s) => s.name === name)?.options ?? {};
   if (options.migrations === undefined || options.migrations === null) {

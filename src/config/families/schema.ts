@@ -60,7 +60,7 @@ export const healthFamilySection = section({
   consistency: sourceOf(['consistency'], 'The consistency scan of `/health/consistency`'),
   sftpgo: sourceOf(['http'], 'SFTPGo (`/api/v1/stats/sftpgo`), an http source on its `/api/v2/status` or `/healthz`'),
   schema: sourceOf(
-    ['postgres'],
+    ['postgres', 'mysql'],
     "The `schema` block of `/health/detailed`: a source with the option `migrations` (the watched application's migrations; default: Vigil's own store)",
   ),
   config: z
