@@ -486,8 +486,11 @@ export const getAdminHealth = <ThrowOnError extends boolean = false>(options?: O
  *
  * The body is JSON or an HTML form (`application/x-www-form-urlencoded`). A wrong
  * username and a wrong password get the same 401 with the same body: the response never
- * says which part was wrong. Repeated failures from one client address within
- * `auth.throttle.window` are refused with 429 for the rest of that window.
+ * says which part was wrong. Repeated failures from one client address
+ * (`auth.throttle.max_failures`) or against one username from any addresses
+ * (`auth.throttle.max_account_failures`) within `auth.throttle.window` are refused with 429
+ * for the rest of that window, the right password included; with `store.url` every
+ * replica counts towards the same limits.
  *
  * **Login CSRF.** A request that a browser marks as cross-site (`Sec-Fetch-Site: cross-site`,
  * or an `Origin` other than Vigil's own, including `null`) is refused with 403 and no

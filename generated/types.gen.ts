@@ -1099,7 +1099,7 @@ export type GetHealthDetailedErrors = {
      */
     403: HealthError;
     /**
-     * Too many failed authentication attempts from this client; see `Retry-After`.
+     * Too many failed authentication attempts from this client address or against this account; see `Retry-After`. A valid API key, session or JWT is served even from a throttled address.
      */
     429: HealthError;
     /**
@@ -1140,7 +1140,7 @@ export type GetHealthConsistencyErrors = {
      */
     403: HealthError;
     /**
-     * Too many failed authentication attempts from this client; see `Retry-After`.
+     * Too many failed authentication attempts from this client address or against this account; see `Retry-After`. A valid API key, session or JWT is served even from a throttled address.
      */
     429: HealthError;
     /**

@@ -104,6 +104,8 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       sources: config.sources,
       logger,
       announceBootstrap: false,
+      // Failed authentications are counted in the PostgreSQL store, towards one limit for all replicas.
+      ...(storeUrl ? { storeUrl } : {}),
     }));
     // Every replica on a PostgreSQL store hears of each revocation and drops it from its cache.
     if (storeUrl) {

@@ -74,8 +74,11 @@ export interface AuthConfig {
     /** Name of a `redis` source whose server keeps sessions; absent keeps them in the store. */
     readonly redisSource: string | undefined;
   };
-  /** Failed attempts from one client address within `windowMs` before it is throttled. */
-  readonly throttle: { readonly maxFailures: number; readonly windowMs: number };
+  /**
+   * Failed attempts from one client address (`maxFailures`) or against one account
+   * (`maxAccountFailures`) within `windowMs` before that address or account is throttled.
+   */
+  readonly throttle: { readonly maxFailures: number; readonly maxAccountFailures: number; readonly windowMs: number };
   /** Longest wait on the store, the session Redis or a JWKS URL while a request is authenticated. */
   readonly storeTimeoutMs: number;
   /** How long a verified API key or session may still be accepted while the store cannot answer (0: never). */

@@ -11,7 +11,7 @@ import { httpProblem, problemFor } from './problem.ts';
 export interface AuthMiddlewareInput {
   readonly operations: readonly OperationInfo[];
   readonly identity: IdentityService;
-  /** Seconds a throttled client is told to wait (Retry-After). */
+  /** Seconds a throttled client is told to wait (Retry-After) when identity does not say. */
   readonly retryAfterSeconds: number;
 }
 
@@ -61,7 +61,8 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
       return next();
     }
     if (outcome.reason === 'throttled') {
-      res.setHeader('Retry-After', String(retryAfterSeconds));
+      const seconds = outcome.retryAfterMs === undefined ? retryAfterSeconds : Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      res.setHeader('Retry-After', String(seconds));
       return next(httpProblem(problemFor(429, 'Too many failed authentication attempts; try again later')));
     }
     if (outcome.reason === 'missing' && op.security.mode === 'optional') return next();

@@ -18,7 +18,8 @@
 //     // -> `Authorization: Bearer <jwt>` (issuer/audience must match auth.jwt when configured)
 //   await revokeApiKey(store, id);
 //
-// Tests that send many bad credentials from one address should raise auth.throttle.maxFailures.
+// Tests that send many bad credentials from one address should raise auth.throttle.maxFailures
+// (and maxAccountFailures when they are against one account).
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { safeErrorMessage } from '../shared/redact.ts';
@@ -26,7 +27,7 @@ import type { SourceDefinition } from '../checks/types.ts';
 import type { AuthConfig } from '../config/types.ts';
 import type { Store } from '../store/types.ts';
 import { CREDENTIALS_CHANNEL, type CredentialRevocation } from '../shared/credential-events.ts';
-import { API_KEY_PREFIX, isAdminKey, looksLikeApiKey, revokeApiKey, verifyApiKey, type ApiKeyRecord } from './api-keys.ts';
+import { API_KEY_PREFIX, apiKeyId, isAdminKey, looksLikeApiKey, revokeApiKey, verifyApiKey, type ApiKeyRecord } from './api-keys.ts';
 import { createCredentialCache, type CredentialCache } from './credential-cache.ts';
 import { presentedCredentials, type PresentedCredential } from './credentials.ts';
 import { boundedSessionBackend, boundedStore, withDeadline } from './deadline.ts';
@@ -35,7 +36,7 @@ import { createJwtVerifier } from './jwt.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSessionRedis, findRedisSource } from './redis.ts';
 import { createRedisSessionBackend, createSessionManager, createStoreSessionBackend, hashSessionId, type SessionBackend } from './sessions.ts';
-import { createThrottle } from './throttle.ts';
+import { createThrottle, throttleAccount, type Throttle, type ThrottleKeys } from './throttle.ts';
 import type { AuthOutcome, CredentialCarrier, CredentialKind, IdentityService, Principal } from './types.ts';
 import { adminExists, changeUserDisabled, findUserForLogin, getUser, sessionAllowed } from './users.ts';
 
@@ -103,6 +104,11 @@ export interface IdentityServiceInput {
   readonly redisKeyPrefix?: string;
   /** Log FIRST_ADMIN_HINT when no admin exists (default true). */
   readonly announceBootstrap?: boolean;
+  /**
+   * The store's PostgreSQL URL when it is one (store.url): failed authentications are then
+   * counted in it, by every replica towards one limit. Absent: counted in this process.
+   */
+  readonly storeUrl?: string;
 }
 
 /** The service behind `deps.identity`: authentication, login/logout, session checks. */
@@ -124,8 +130,8 @@ export type IdentityServiceImpl = IdentityService & {
   revokeApiKey(idOrPrefix: string): Promise<boolean>;
   /** Disables (ending every session) or re-enables a user, effective at once. False when unknown. */
   setUserDisabled(username: string, disabled: boolean): Promise<boolean>;
-  /** Milliseconds until `ip` may try again (0 when not throttled), for Retry-After. */
-  retryAfterMs(ip: string): number;
+  /** Milliseconds until the address and the account may try again (0 when neither is throttled). */
+  retryAfterMs(keys: ThrottleKeys): Promise<number>;
 };
 
 function sessionBackendFor(input: IdentityServiceInput, store: Store): { backend: SessionBackend; redis?: Redis } {
@@ -140,6 +146,22 @@ function sessionBackendFor(input: IdentityServiceInput, store: Store): { backend
     input.logger.warn({ source: name, err: safeErrorMessage(error) }, 'session redis unavailable');
   });
   return { backend: createRedisSessionBackend(redis, input.redisKeyPrefix ?? 'vigil:'), redis };
+}
+
+/**
+ * What a failure is counted against: the address, and the account the first credential names
+ * that names one (an API key's id, the Hasura admin secret). Sessions and JWTs name none that
+ * a guess could target.
+ */
+function throttleKeys(ip: string, ...credentials: readonly PresentedCredential[]): ThrottleKeys {
+  for (const { kind, value } of credentials) {
+    if (kind === 'hasuraAdminSecret') return { ip, account: throttleAccount.hasura };
+    if (kind === 'apiKey' || kind === 'adminApiKey') {
+      const id = apiKeyId(value);
+      if (id !== undefined) return { ip, account: throttleAccount.apiKey(id) };
+    }
+  }
+  return { ip };
 }
 
 function keyPrincipal(record: ApiKeyRecord, via: CredentialKind): Principal {
@@ -157,7 +179,15 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
   const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now, jwksTimeoutMs: auth.storeTimeoutMs }) : undefined;
   const cache = createCredentialCache({ ttlMs: auth.credentialCacheTtlMs, now });
   const hasura = createHasuraVerifier(auth.hasuraAdminSecret);
-  const throttle = createThrottle({ maxFailures: auth.throttle.maxFailures, windowMs: auth.throttle.windowMs, now });
+  const throttle: Throttle = createThrottle({
+    maxFailures: auth.throttle.maxFailures,
+    maxAccountFailures: auth.throttle.maxAccountFailures,
+    windowMs: auth.throttle.windowMs,
+    storeUrl: input.storeUrl,
+    storeTimeoutMs: auth.storeTimeoutMs,
+    onStoreError: (error) =>
+      logger.warn({ err: safeErrorMessage(error) }, 'the shared throttle cannot use the store; failures are counted in this process meanwhile'),
+  });
 
   const storeTimeoutMs = auth.storeTimeoutMs;
   let lastUnavailableWarning = 0;
@@ -254,24 +284,34 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
 
   const service: IdentityServiceImpl = {
     sessionBackend: backend.kind,
-    retryAfterMs: (ip) => throttle.retryAfterMs(ip),
+    retryAfterMs: (keys) => throttle.blockedMs(keys),
 
     async authenticate(carrier: CredentialCarrier, accepted: readonly CredentialKind[]): Promise<AuthOutcome> {
       const credentials = [...new Set(accepted)].flatMap((kind) => presentedCredentials(carrier, kind));
       if (credentials.length === 0) return { ok: false, reason: 'missing' };
-      if (throttle.isThrottled(carrier.ip)) return { ok: false, reason: 'throttled' };
       let unavailable: unknown;
       for (const credential of credentials) {
         try {
           const principal = await verify(credential);
-          if (principal) return { ok: true, principal };
+          if (!principal) continue;
+          // Keys, sessions and JWTs cannot be guessed: a valid one is served even from a
+          // throttled address (one attacker behind a shared NAT must not blind every monitor
+          // there). The Hasura admin secret is chosen by a person: while its account or the
+          // address is throttled, a right guess must look like a wrong one.
+          if (credential.kind === 'hasuraAdminSecret') {
+            const blockedMs = await throttle.blockedMs(throttleKeys(carrier.ip, credential));
+            if (blockedMs > 0) return { ok: false, reason: 'throttled', retryAfterMs: blockedMs };
+          }
+          return { ok: true, principal };
         } catch (error) {
           unavailable = error;
-          logger.warn({ scheme: credential.kind, err: safeErrorMessage(error, [credential.value]) }, 'credential check failed');
         }
       }
       if (unavailable !== undefined) throw new IdentityUnavailableError('authentication is unavailable right now');
-      throttle.recordFailure(carrier.ip);
+      const keys = throttleKeys(carrier.ip, ...credentials);
+      const blockedMs = await throttle.blockedMs(keys);
+      if (blockedMs > 0) return { ok: false, reason: 'throttled', retryAfterMs: blockedMs };
+      await throttle.recordFailure(keys);
       logger.debug({ ip: carrier.ip, schemes: credentials.map((c) => c.kind) }, 'authentication failed');
       return { ok: false, reason: 'invalid' };
     },
@@ -285,11 +325,15 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     adminExists: () => adminExists(store),
 
     async login(username, password, ip) {
-      if (throttle.isThrottled(ip)) throw new LoginThrottledError(throttle.retryAfterMs(ip));
+      // Per address and per username, known or not: 40 addresses guessing one password meet
+      // the account's limit, and a right password from a throttled address or account is refused.
+      const keys: ThrottleKeys = { ip, account: throttleAccount.user(username) };
+      const blockedMs = await throttle.blockedMs(keys);
+      if (blockedMs > 0) throw new LoginThrottledError(blockedMs);
       const found = await findUserForLogin(store, username);
       const matches = found ? await verifyPassword(password, found.passwordHash) : await verifyAgainstDummy(password);
       if (!found || !matches || found.user.disabled) {
-        throttle.recordFailure(ip);
+        await throttle.recordFailure(keys);
         return null;
       }
       const { sessionId, expiresAt } = await sessions.create(found.user.id, found.user.sessionEpoch);
@@ -329,6 +373,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
 
     async close() {
       await backend.close();
+      await throttle.close();
     },
   };
 

@@ -37,7 +37,9 @@ export interface Principal {
  */
 export type AuthOutcome =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'throttled' };
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' }
+  /** Too many recent failures from the address or against the account; `retryAfterMs` until it may retry. */
+  | { readonly ok: false; readonly reason: 'throttled'; readonly retryAfterMs?: number };
 
 /** The parts of a request authentication reads (kept framework-free for testing). */
 export interface CredentialCarrier {

@@ -1,5 +1,6 @@
-// Shared authentication state across replicas (issue 9): two Vigils on one private PostgreSQL
-// database (random name on the shared server, dropped afterwards). A revocation made anywhere
+// Shared authentication state across replicas (issue 9): three Vigils on one private PostgreSQL
+// database (random name on the shared server, dropped afterwards). Failed logins spread over
+// the replicas count towards one limit. A revocation made anywhere
 // (a key revoked as the CLI does, a logout on the other replica, a user disabled) reaches every
 // replica within a second: each drops the credential from its cache of lately verified
 // credentials, so it is not accepted from there even when the store stops answering right after.
@@ -17,12 +18,14 @@ import { silentLogger } from '../store/backends.ts';
 
 const STORE_TIMEOUT_MS = 1_000;
 const PROPAGATION_MS = 1_000;
+const ACCOUNT_LIMIT = 5;
 
 let db: PrivateDatabase;
 let proxy: TcpProxy;
 let store: Store;
 let a: RunningVigil;
 let b: RunningVigil;
+let c: RunningVigil;
 const password = 'replica-password-1';
 
 function viaProxy(url: string): string {
@@ -41,6 +44,7 @@ async function replica(storeUrl: string): Promise<RunningVigil> {
       VIGIL_STORE__URL: storeUrl,
       VIGIL_AUTH__STORE_TIMEOUT: `${STORE_TIMEOUT_MS}ms`,
       VIGIL_AUTH__THROTTLE__MAX_FAILURES: '1000',
+      VIGIL_AUTH__THROTTLE__MAX_ACCOUNT_FAILURES: String(ACCOUNT_LIMIT),
     },
     logger,
   });
@@ -71,12 +75,14 @@ beforeAll(async () => {
   store = await createStore({ url: db.url, dataDir: '' }, silentLogger);
   a = await replica(db.url);
   b = await replica(viaProxy(db.url));
+  c = await replica(db.url);
 }, 120_000);
 
 afterAll(async () => {
   proxy?.flow();
   await a?.shutdown('test', { skipDelay: true });
   await b?.shutdown('test', { skipDelay: true });
+  await c?.shutdown('test', { skipDelay: true });
   await store?.close();
   await proxy?.close();
   await db?.drop();
@@ -128,5 +134,25 @@ describe('revocation across replicas', () => {
     }
     expect(await get(b, '/health/status', { 'x-api-key': revoked.key })).toBe(401);
     expect(await get(b, '/v1/admin/health', { cookie: disabled })).toBe(401);
+  }, 60_000);
+});
+
+describe('the throttle across replicas', () => {
+  it('counts failed logins spread over 3 replicas towards one limit', async () => {
+    const attempt = async (vigil: RunningVigil, pw: string) =>
+      (
+        await fetch(`${vigil.url}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'guessed', password: pw }),
+        })
+      ).status;
+    await createUser(store, { username: 'guessed', password, role: 'viewer' });
+    const replicas = [a, b, c];
+    const statuses: number[] = [];
+    for (let i = 0; i < ACCOUNT_LIMIT; i += 1) statuses.push(await attempt(replicas[i % 3] as RunningVigil, `wrong-guess-${i}`));
+    expect(statuses).toEqual(Array.from({ length: ACCOUNT_LIMIT }, () => 401));
+    // No replica saw more than 2 of the 5 failures, yet each refuses the account now, right password included.
+    for (const vigil of replicas) expect(await attempt(vigil, password)).toBe(429);
   }, 60_000);
 });

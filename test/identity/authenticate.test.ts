@@ -42,7 +42,7 @@ afterAll(async () => {
   await store?.close();
 });
 
-function service(options: { maxFailures?: number; hasura?: boolean } = {}) {
+function service(options: { maxFailures?: number; maxAccountFailures?: number; windowMs?: number; hasura?: boolean } = {}) {
   const clock = fakeClock();
   const logs = capturedLogger();
   const identity = createIdentityService({
@@ -50,7 +50,7 @@ function service(options: { maxFailures?: number; hasura?: boolean } = {}) {
     auth: authConfig({
       jwt: { secret: JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, roleClaim: 'role', ...JWT_DEFAULTS },
       hasuraAdminSecret: options.hasura === false ? undefined : HASURA_SECRET,
-      throttle: { maxFailures: options.maxFailures ?? 1000, windowMs: MINUTE },
+      throttle: { maxFailures: options.maxFailures ?? 1000, maxAccountFailures: options.maxAccountFailures ?? 1000, windowMs: options.windowMs ?? MINUTE },
     }),
     sources: [],
     logger: logs.logger,
@@ -142,26 +142,61 @@ describe('authenticate', () => {
     expect(await identity.authenticate(stale, ['sessionCookie', 'apiKey'])).toMatchObject({ ok: true, principal: { via: 'apiKey' } });
   });
 
-  it('throttles an address after too many failures within the window, then lets it try again', async () => {
-    const { identity, clock } = service({ maxFailures: 3 });
+  it('throttles an address after too many failures, yet serves a valid API key from it (11.7)', async () => {
+    const { identity } = service({ maxFailures: 3, windowMs: 500 });
     const wrong = carrier({ ip: '10.9.8.7', headers: { 'x-api-key': 'vgl_wrong' } });
-    for (let i = 0; i < 3; i += 1) expect((await identity.authenticate(wrong, ['apiKey'])).ok).toBe(false);
+    for (let i = 0; i < 3; i += 1) expect(await identity.authenticate(wrong, ['apiKey'])).toEqual({ ok: false, reason: 'invalid' });
+    expect(await identity.authenticate(wrong, ['apiKey'])).toMatchObject({ ok: false, reason: 'throttled' });
+    expect(await identity.retryAfterMs({ ip: '10.9.8.7' })).toBeGreaterThan(0);
+    // One attacker behind a shared address does not blind the monitors there.
     const good = carrier({ ip: '10.9.8.7', headers: { 'x-api-key': viewerKey } });
-    expect(await identity.authenticate(good, ['apiKey'])).toEqual({ ok: false, reason: 'throttled' });
-    expect(identity.retryAfterMs('10.9.8.7')).toBe(MINUTE);
-    // Other addresses are not affected.
-    expect((await identity.authenticate({ ...good, ip: '10.9.8.6' }, ['apiKey'])).ok).toBe(true);
-    clock.advance(MINUTE);
     expect((await identity.authenticate(good, ['apiKey'])).ok).toBe(true);
+    expect((await identity.authenticate(carrier({ ip: '10.9.8.7', ...bearer(adminKey) }), ['adminApiKey'])).ok).toBe(true);
+    // The Hasura admin secret is chosen by a person: a right guess from a throttled address is refused.
+    const hasura = carrier({ ip: '10.9.8.7', headers: { 'x-hasura-admin-secret': HASURA_SECRET } });
+    expect(await identity.authenticate(hasura, ['hasuraAdminSecret'])).toMatchObject({ ok: false, reason: 'throttled' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await identity.authenticate(hasura, ['hasuraAdminSecret'])).ok).toBe(true);
+    expect(await identity.authenticate(wrong, ['apiKey'])).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('throttles one API key id or the Hasura secret guessed from many addresses (11.7)', async () => {
+    const { identity } = service({ maxAccountFailures: 4 });
+    const id = viewerKey.split('_')[1] as string;
+    const forged = `vgl_${id}_${'0'.repeat(64)}`;
+    for (let i = 0; i < 4; i += 1) {
+      expect(await identity.authenticate(carrier({ ip: `10.7.0.${i}`, headers: { 'x-api-key': forged } }), ['apiKey'])).toEqual({ ok: false, reason: 'invalid' });
+      const guess = carrier({ ip: `10.7.1.${i}`, headers: { 'x-hasura-admin-secret': `guess-${i}` } });
+      expect(await identity.authenticate(guess, ['hasuraAdminSecret'])).toEqual({ ok: false, reason: 'invalid' });
+    }
+    expect(await identity.authenticate(carrier({ ip: '10.7.2.1', headers: { 'x-api-key': forged } }), ['apiKey'])).toMatchObject({ reason: 'throttled' });
+    // The key itself still works (it cannot be guessed), from anywhere; the right Hasura secret does not.
+    expect((await identity.authenticate(carrier({ ip: '10.7.2.1', headers: { 'x-api-key': viewerKey } }), ['apiKey'])).ok).toBe(true);
+    const right = carrier({ ip: '10.7.2.1', headers: { 'x-hasura-admin-secret': HASURA_SECRET } });
+    expect(await identity.authenticate(right, ['hasuraAdminSecret'])).toMatchObject({ ok: false, reason: 'throttled' });
   });
 
   it('throttles logins after repeated wrong passwords', async () => {
-    const { identity, clock } = service({ maxFailures: 2 });
+    // A window long enough for the dummy scrypt of the unknown user on a loaded machine.
+    const { identity } = service({ maxFailures: 2, windowMs: 3_000 });
     expect(await identity.login('root', 'nope-nope', '10.0.0.1')).toBeNull();
     expect(await identity.login('ghost', 'nope-nope', '10.0.0.1')).toBeNull();
     await expect(identity.login('root', 'root-password', '10.0.0.1')).rejects.toBeInstanceOf(LoginThrottledError);
-    clock.advance(MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     expect(await identity.login('root', 'root-password', '10.0.0.1')).toMatchObject({ role: 'owner' });
+  });
+
+  it('throttles one account guessed from 40 addresses, even for the right password (11.7)', async () => {
+    const { identity } = service({ maxAccountFailures: 10 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      outcomes.push(await identity.login('root', `guess-${i}-password`, `10.5.0.${i}`).then((r) => (r === null ? 'refused' : 'in'), (e: unknown) => (e instanceof LoginThrottledError ? 'throttled' : 'error')));
+    }
+    expect(outcomes.filter((o) => o === 'refused')).toHaveLength(10);
+    expect(outcomes.slice(10).every((o) => o === 'throttled')).toBe(true);
+    await expect(identity.login('root', 'root-password', '10.5.1.1')).rejects.toBeInstanceOf(LoginThrottledError);
+    // Another account is not affected.
+    expect(await identity.login('ghost', 'any-password', '10.5.1.1')).toBeNull();
   });
 
   it('says the store is unavailable (not that the credential is wrong) when it cannot check', async () => {

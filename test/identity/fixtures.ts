@@ -17,7 +17,7 @@ export function authConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
     jwt: undefined,
     hasuraAdminSecret: undefined,
     session: { ttlMs: 8 * HOUR, idleTimeoutMs: 30 * MINUTE, redisSource: undefined },
-    throttle: { maxFailures: 1000, windowMs: MINUTE },
+    throttle: { maxFailures: 1000, maxAccountFailures: 1000, windowMs: MINUTE },
     storeTimeoutMs: 1_000,
     credentialCacheTtlMs: MINUTE,
     ...overrides,

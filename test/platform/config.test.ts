@@ -252,7 +252,7 @@ auth:
       jwt: { secret: 'jwt-from-file-0123456789abcdef-0123', jwksUrl: undefined, issuer: 'vigil', audience: 'ops', roleClaim: 'role', maxLifetimeMs: 86_400_000, clockSkewMs: 60_000 },
       hasuraAdminSecret: 'from-env',
       session: { ttlMs: 3_600_000, idleTimeoutMs: 600_000, redisSource: undefined },
-      throttle: { maxFailures: 5, windowMs: 30_000 },
+      throttle: { maxFailures: 5, maxAccountFailures: 10, windowMs: 30_000 },
       storeTimeoutMs: 750,
       credentialCacheTtlMs: 0,
     });

@@ -83,8 +83,8 @@ export function testSource(input: TestSource): SourceDefinition {
 
 /**
  * Vigil's defaults with your overrides, for tests: in-memory store, no sources, and a high
- * throttle limit (auth-matrix tests send many bad credentials from 127.0.0.1; set
- * `auth.throttle.maxFailures` low to test throttling itself). Test sources default to no
+ * throttle limits (auth-matrix tests send many bad credentials from 127.0.0.1; set
+ * `auth.throttle.maxFailures` or `maxAccountFailures` low to test throttling itself). Test sources default to no
  * retries and a 2 s timeout so failures show quickly.
  */
 export function testConfig(input: TestConfigInput = {}): VigilConfig {
@@ -97,7 +97,7 @@ export function testConfig(input: TestConfigInput = {}): VigilConfig {
       ...input.auth,
       jwt: input.auth?.jwt ? { ...JWT_DEFAULTS, ...input.auth.jwt } : base.auth.jwt,
       session: { ...base.auth.session, ...input.auth?.session },
-      throttle: { ...base.auth.throttle, maxFailures: 1_000, ...input.auth?.throttle },
+      throttle: { ...base.auth.throttle, maxFailures: 1_000, maxAccountFailures: 1_000, ...input.auth?.throttle },
     },
     sources: (input.sources ?? []).map(testSource),
     invalidSources: input.invalidSources ?? [],

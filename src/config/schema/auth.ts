@@ -55,11 +55,20 @@ const sessionSection = section({
 const throttleSection = section({
   max_failures: integer(1, 1_000_000)
     .prefault(10)
-    .meta({ description: 'Failed authentications from one client address within `window` before it is answered 429.' }),
-  window: duration().prefault('1m').meta({ description: 'The throttle window; a throttled address waits for the rest of it.' }),
+    .meta({ description: 'Failed authentications from one client address within `window` before that address is answered 429.' }),
+  max_account_failures: integer(1, 1_000_000)
+    .prefault(10)
+    .meta({
+      description:
+        'Failed authentications against one account (a username at login, an API key id, the Hasura admin secret) within `window`, from any addresses, before that account is answered 429.',
+    }),
+  window: duration().prefault('1m').meta({ description: 'The throttle window; a throttled address or account waits for the rest of it.' }),
 })
-  .transform((s): AuthConfig['throttle'] => ({ maxFailures: s.max_failures, windowMs: s.window }))
-  .meta({ description: 'Throttling of failed authentications.' });
+  .transform((s): AuthConfig['throttle'] => ({ maxFailures: s.max_failures, maxAccountFailures: s.max_account_failures, windowMs: s.window }))
+  .meta({
+    description:
+      'Throttling of failed authentications, per client address and per account. A valid API key, session or JWT is served even from a throttled address; a password or the Hasura admin secret is refused while its address or account is throttled. With `store.url` the counts are kept in the store and shared by every replica.',
+  });
 
 export function authSection(secrets: SecretContext) {
   return section({
