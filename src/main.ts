@@ -11,6 +11,7 @@ import { createCoordinator, type Coordinator } from './coordination/coordinator.
 import type { Listener } from './coordination/listener.ts';
 import { startRevocationListener } from './coordination/revocations.ts';
 import { configSecrets } from './config/secrets.ts';
+import type { CheckResult } from './checks/types.ts';
 import type { VigilConfig } from './config/types.ts';
 import { createHealthEngine } from './engine/engine.ts';
 import { createHistoryService, type HistoryService } from './history/service.ts';
@@ -84,17 +85,22 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     const history = (opened.history = createHistoryService({ store, logger, settings: config.history }));
     const alerts = (opened.alerts = createAlertService({ store, logger, config: config.alerts }));
     const { url: storeUrl, coordination } = config.store;
+    const remember = (result: CheckResult): void => {
+      history.record(result);
+      alerts.onResult(result);
+    };
+    // With replicas, a shared source's result counts once the store took it under its lease:
+    // a paused replica's late result is fenced off from history and alerts too.
     const coordinator = (opened.coordinator =
       storeUrl && coordination.enabled
-        ? createCoordinator({ url: storeUrl, sources: config.sources, leaseTtlMs: coordination.leaseTtlMs, logger })
+        ? createCoordinator({ url: storeUrl, sources: config.sources, leaseTtlMs: coordination.leaseTtlMs, logger, onPublished: remember })
         : undefined);
     const engine = (opened.engine = createHealthEngine({
       sources: config.sources,
       invalidSources: config.invalidSources,
       logger,
       onResult: (result) => {
-        history.record(result);
-        alerts.onResult(result);
+        if (!coordinator || coordinator.isLocal(result.source)) remember(result);
       },
       ...(coordinator ? { coordinator } : {}),
     }));

@@ -46,6 +46,11 @@ export interface CoordinatorInput {
   /** Defaults to `<host>:<pid>:<random>`; unique per process start. */
   readonly replicaId?: string;
   readonly now?: () => number;
+  /**
+   * Each result of this replica's that the store accepted, once: what history and alerts take.
+   * A result refused by the fence (its lease moved while it ran) never reaches it.
+   */
+  readonly onPublished?: (result: CheckResult) => void;
 }
 
 export interface Coordinator extends ProbeCoordinator, CoordinationStatus {
@@ -290,6 +295,7 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
         (stored) => {
           if (stored) {
             adopt(stored);
+            input.onPublished?.(result);
             return;
           }
           // Fenced: the lease moved (this replica was paused or cut off). Never shown.

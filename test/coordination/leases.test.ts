@@ -175,3 +175,50 @@ describe('coordinated engines', () => {
     await until(() => owned().every((n) => n === SOURCES / 2), 3_000, `the remaining two to own 15 each (${owned().join(', ')})`);
   });
 });
+
+describe('what counts for history and alerts', () => {
+  const stopLater: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const stop of stopLater.splice(0)) await stop();
+  });
+
+  it("passes on each result the store accepted, and never one fenced off because its lease moved during the run", async () => {
+    const name = `gated-${Math.random().toString(36).slice(2, 8)}`;
+    const definition = testSource({ name, kind: 'http', url: 'http://127.0.0.1:1/', intervalMs: 200, timeoutMs: 5_000 });
+    const published: CheckResult[] = [];
+    let releaseLateRun: () => void = () => undefined;
+    const lateRunStarted = new Promise<void>((started) => {
+      const steps = [
+        async () => ({}),
+        async () => {
+          started();
+          await new Promise<void>((release) => {
+            releaseLateRun = release;
+          });
+          throw new Error('the late run of a paused replica');
+        },
+      ];
+      const coordinator = createCoordinator({
+        url: db.url,
+        sources: [definition],
+        leaseTtlMs: 60_000,
+        logger: silentLogger,
+        onPublished: (result) => published.push(result),
+      });
+      const engine = createHealthEngine({ sources: [definition], logger: silentLogger, coordinator, createCheck: () => scriptedCheck(steps) });
+      stopLater.push(async () => {
+        await engine.stop();
+        await coordinator.stop();
+      });
+      void coordinator.start(engine).then(() => engine.start());
+    });
+
+    await lateRunStarted;
+    expect(published.map((r) => r.status)).toEqual(['ok']);
+    // Another replica takes the lease while this one's run is still going (as after a pause).
+    await query(`UPDATE vigil_source_leases SET owner = 'replica-thief', epoch = epoch + 1, expires_at = now() + interval '1 hour' WHERE source = $1`, [name]);
+    releaseLateRun();
+    await sleep(500);
+    expect(published.map((r) => r.status)).toEqual(['ok']);
+  });
+});
