@@ -177,7 +177,8 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
  * Returns full system health including each service status, resource utilization,
  * pipeline readiness, schema migration status, identity file sync status, runtime toggles
  * and external integrations. Auth: required (JWT, session cookie or API key; role `viewer`
- * or higher; an API key needs scope `health:read`). Scope: system-level. The basic `/health`
+ * or higher; an API key needs scope `health:read`, which an admin API key holds: it reads
+ * whatever a viewer reads, in `X-API-Key` or as `Authorization: Bearer`). Scope: system-level. The basic `/health`
  * endpoint remains public for load balancer checks.
  *
  * `status` follows the same rules as `GET /health` (over `services` only; the other
@@ -247,7 +248,8 @@ export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/health/detailed',
     ...options
@@ -258,7 +260,8 @@ export const getHealthDetailed = <ThrowOnError extends boolean = false>(options?
  *
  * Scans the database for data consistency issues. Reports anomalies without modifying any
  * data. Auth: required (JWT, session cookie or API key; role `viewer` or higher; an API key
- * needs scope `health:read`). Scope: system-level.
+ * needs scope `health:read`, which an admin API key holds: it reads whatever a viewer reads,
+ * in `X-API-Key` or as `Authorization: Bearer`). Scope: system-level.
  *
  * **How it runs.** The scan is the `consistency` source named by
  * `families.health.consistency` (kind `consistency`): the engine runs it in the background
@@ -322,7 +325,8 @@ export const getHealthConsistency = <ThrowOnError extends boolean = false>(optio
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/health/consistency',
     ...options
@@ -522,7 +526,9 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
  * System status and component health
  *
  * Returns per-component health status with system metrics. Requires authentication: an API
- * key in `X-API-Key` whose scopes include `status:read` (role viewer or higher).
+ * key in `X-API-Key` whose scopes include `status:read` (role viewer or higher). An admin API
+ * key (`vigil keys create --admin`) holds every read scope, `status:read` included: it reads
+ * whatever a viewer reads.
  *
  * Every figure is read from the last background check of a configured source; the request
  * never waits on a dependency. `components` lists the sources named in
@@ -767,7 +773,8 @@ export const getMetrics = <ThrowOnError extends boolean = false>(options?: Optio
  * status changes for at least 90 days.
  *
  * Auth: JWT, session cookie or API key (role `viewer` or higher; an API key needs scope
- * `history:read`). Errors carry no source message: `GET /healthz/sources` (admin) has them.
+ * `history:read`, which an admin API key holds: it reads whatever a viewer reads, in
+ * `X-API-Key` or as `Authorization: Bearer`). Errors carry no source message: `GET /healthz/sources` (admin) has them.
  *
  */
 export const getSourceHistory = <ThrowOnError extends boolean = false>(options: Options<GetSourceHistoryData, ThrowOnError>) => (options.client ?? client).get<GetSourceHistoryResponses, GetSourceHistoryErrors, ThrowOnError>({
@@ -778,7 +785,8 @@ export const getSourceHistory = <ThrowOnError extends boolean = false>(options: 
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/v1/sources/{source}/history',
     ...options
@@ -807,7 +815,8 @@ export const getStatusPage = <ThrowOnError extends boolean = false>(options?: Op
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/status',
     ...options
@@ -829,7 +838,8 @@ export const getStatusBadge = <ThrowOnError extends boolean = false>(options: Op
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/badges/{source}/status.svg',
     ...options
@@ -851,7 +861,8 @@ export const getUptimeBadge = <ThrowOnError extends boolean = false>(options: Op
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/badges/{source}/uptime.svg',
     ...options
@@ -873,7 +884,8 @@ export const getResponseTimeBadge = <ThrowOnError extends boolean = false>(optio
             name: 'psession',
             type: 'apiKey'
         },
-        { name: 'X-API-Key', type: 'apiKey' }
+        { name: 'X-API-Key', type: 'apiKey' },
+        { scheme: 'bearer', type: 'http' }
     ],
     url: '/badges/{source}/response-time.svg',
     ...options

@@ -2,7 +2,7 @@
 // `x-vigil-scope` decide what the request must carry. Runs before request validation, so an
 // anonymous caller learns nothing about an operation's parameters.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { scopeGranted } from '../identity/api-keys.ts';
+import { holdsScope } from '../identity/api-keys.ts';
 import { IdentityUnavailableError } from '../identity/index.ts';
 import { roleAtLeast, type IdentityService, type Principal } from '../identity/types.ts';
 import { documentsStatus, findOperation, type OperationInfo } from './spec.ts';
@@ -23,8 +23,9 @@ function documentedBodyCredentials(op: OperationInfo, body: unknown): Record<str
 }
 
 function hasScope(principal: Principal, scope: string | undefined): boolean {
-  // Same rule as the identity module's key scopes: `*` grants all, `health:*` grants `health:read`.
-  return scope === undefined || scopeGranted(principal.scopes, scope);
+  // The identity module's rule: `*` grants all, `health:*` grants `health:read`, and an admin
+  // API key holds every read scope.
+  return scope === undefined || holdsScope(principal, scope);
 }
 
 export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler {

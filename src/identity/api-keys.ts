@@ -71,6 +71,15 @@ export function isAdminKey(record: Pick<ApiKeyRecord, 'role' | 'scopes'>): boole
   return roleAtLeast(record.role, 'admin') && (record.scopes.includes(ADMIN_SCOPE) || record.scopes.includes(ALL_SCOPES));
 }
 
+/**
+ * Does a caller with these role and scopes hold `scope`? Its scopes say so (see scopeGranted),
+ * or it is an admin API key and `scope` is a read scope: an admin API key (role admin or
+ * owner, scope `system:admin`) reads everything a viewer reads, as an admin's session does.
+ */
+export function holdsScope(caller: Pick<ApiKeyRecord, 'role' | 'scopes'>, scope: string): boolean {
+  return scopeGranted(caller.scopes, scope) || (scope.endsWith(':read') && isAdminKey(caller));
+}
+
 /** Does a principal's scope list grant `scope`? `*` grants all; `health:*` grants `health:read`. */
 export function scopeGranted(scopes: readonly string[], scope: string): boolean {
   return scopes.some(

@@ -45,6 +45,7 @@ export {
   ALL_SCOPES,
   API_KEY_PREFIX,
   createApiKey,
+  holdsScope,
   isAdminKey,
   listApiKeys,
   revokeApiKey,

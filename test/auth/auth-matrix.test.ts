@@ -12,8 +12,8 @@ import {
   createApiKey,
   createUser,
   hashSessionId,
+  holdsScope,
   revokeApiKey,
-  scopeGranted,
   SESSION_COOKIE,
   signHs256Jwt,
 } from '../../src/identity/index.ts';
@@ -34,7 +34,8 @@ interface Caller {
 
 interface Credentials {
   readonly sessions: Record<'viewer' | 'admin' | 'expired', string>;
-  readonly keys: Record<'viewer' | 'admin' | 'revoked', string>;
+  /** `cliAdmin`: an admin key as `vigil keys create --admin` makes it (scope `system:admin` only). */
+  readonly keys: Record<'viewer' | 'admin' | 'revoked' | 'cliAdmin', string>;
   readonly jwts: Record<'viewer' | 'admin' | 'badSignature' | 'expired', string>;
 }
 
@@ -78,6 +79,16 @@ const CALLERS: readonly (readonly [string, (op: OperationInfo, c: Credentials) =
     'the Hasura admin secret without a role',
     (op) => ({ headers: { 'x-hasura-admin-secret': HASURA_SECRET }, grants: accepts(op, 'hasuraAdminSecret') ? { role: 'admin', scopes: ['*'] } : undefined }),
   ],
+  // An admin API key reads whatever a viewer reads (11.12): it holds every read scope, in
+  // X-API-Key where API keys are accepted and as Bearer where admin keys are.
+  [
+    'an admin API key in X-API-Key',
+    (op, c) => ({ headers: { 'x-api-key': c.keys.cliAdmin }, grants: accepts(op, 'apiKey') ? { role: 'admin', scopes: ['system:admin'] } : undefined }),
+  ],
+  [
+    'an admin API key as Bearer',
+    (op, c) => ({ headers: bearer(c.keys.cliAdmin), grants: accepts(op, 'adminApiKey') ? { role: 'admin', scopes: ['system:admin'] } : undefined }),
+  ],
   ['a valid JWT', (op, c) => ({ headers: bearer(c.jwts.admin), grants: accepts(op, 'bearerJwt') ? { role: 'admin', scopes: ['*'] } : undefined })],
 ];
 
@@ -94,7 +105,7 @@ function expected(op: OperationInfo, caller: Caller): Expectation {
   }
   const { role, scopes } = caller.grants;
   if (op.minRole && !roleAtLeast(role, op.minRole)) return 403;
-  if (op.scope && !scopeGranted(scopes, op.scope)) return 403;
+  if (op.scope && !holdsScope({ role, scopes }, op.scope)) return 403;
   return 'allowed';
 }
 
@@ -138,6 +149,7 @@ beforeAll(async () => {
       viewer: (await createApiKey(store, { name: 'matrix-viewer', role: 'viewer', scopes: ['*'] })).key,
       admin: (await createApiKey(store, { name: 'matrix-admin', admin: true, scopes: ['*'] })).key,
       revoked: revoked.key,
+      cliAdmin: (await createApiKey(store, { name: 'matrix-cli-admin', admin: true })).key,
     },
     jwts: {
       viewer: await jwt('viewer'),
@@ -155,6 +167,18 @@ afterAll(async () => {
 type SdkFunction = (options: { client: TestApp['client']; headers: Record<string, string> }) => Promise<{ response: Response; data?: unknown; error?: unknown }>;
 
 describe('the auth matrix', () => {
+  it('lets an admin API key read what a viewer reads: /health/detailed and /health/status (11.12)', async () => {
+    for (const [path, headers] of [
+      ['/health/detailed', { 'x-api-key': credentials.keys.cliAdmin }],
+      ['/health/detailed', bearer(credentials.keys.cliAdmin)],
+      ['/health/status', { 'x-api-key': credentials.keys.cliAdmin }],
+    ] as const) {
+      const response = await fetch(`${app.baseUrl}${path}`, { headers });
+      await response.arrayBuffer();
+      expect([401, 403], `${path} ${Object.keys(headers)[0]}`).not.toContain(response.status);
+    }
+  });
+
   it('finds protected operations in the spec, each with a generated client function', () => {
     expect(protectedOps.length).toBeGreaterThan(0);
     for (const op of protectedOps) expect(typeof (sdk as Record<string, unknown>)[op.operationId], op.operationId).toBe('function');

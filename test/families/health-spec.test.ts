@@ -58,7 +58,7 @@ describe('001 health operations in the spec', () => {
     expect(op).toMatchObject({ family: 'health', security: { mode }, scope });
     if (mode === 'required') {
       expect(op?.minRole).toBe('viewer');
-      expect([...(op?.security.mode === 'required' ? op.security.accepted : [])].sort()).toEqual(['apiKey', 'bearerJwt', 'sessionCookie']);
+      expect([...(op?.security.mode === 'required' ? op.security.accepted : [])].sort()).toEqual(['adminApiKey', 'apiKey', 'bearerJwt', 'sessionCookie']);
       expect(op?.statuses).toEqual(expect.arrayContaining(['200', '401', '403']));
     }
   });
