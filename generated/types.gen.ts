@@ -952,11 +952,16 @@ export type GetSystemHealthCheckErrors = {
      */
     429: SystemErrorResponse;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: SystemErrorResponse;
+    /**
      * Vigil itself failed (for example its own store is unreachable). Code 12, no stack trace.
      */
     500: SystemErrorResponse;
     /**
-     * At least one system check failed (codes 3-10) or no admin user is registered (code 2).
+     * At least one system check failed (codes 3-10) or no admin user is registered (code 2);
+     * or, with code 12 alone and no `Checks`, the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      * `Errors` lists every failure, ordered by code; `Checks` (Vigil's addition) gives the
      * value of every check. Code 1 never appears here: authentication failure is a 403.
      *
@@ -1012,6 +1017,10 @@ export type PostSystemHealthCheckErrors = {
      */
     403: SystemErrorResponse;
     /**
+     * The request body did not arrive within `server.request_timeout`: answered with `Connection: close`, in this family's error shape.
+     */
+    408: SystemErrorResponse;
+    /**
      * The body is larger than the configured body size limit. Code 11.
      */
     413: SystemErrorResponse;
@@ -1026,11 +1035,16 @@ export type PostSystemHealthCheckErrors = {
      */
     429: SystemErrorResponse;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: SystemErrorResponse;
+    /**
      * Vigil itself failed (for example its own store is unreachable). Code 12, no stack trace.
      */
     500: SystemErrorResponse;
     /**
-     * At least one system check failed (codes 3-10) or no admin user is registered (code 2).
+     * At least one system check failed (codes 3-10) or no admin user is registered (code 2);
+     * or, with code 12 alone and no `Checks`, the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      * `Errors` lists every failure, ordered by code; `Checks` (Vigil's addition) gives the
      * value of every check. Code 1 never appears here: authentication failure is a 403.
      *
@@ -1062,9 +1076,17 @@ export type GetHealthErrors = {
      */
     400: HealthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HealthError;
+    /**
      * An unexpected failure; no stack trace and no secret in the body.
      */
     500: HealthError;
+    /**
+     * Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`): retry shortly. In this family's error shape.
+     */
+    503: HealthError;
 };
 
 export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
@@ -1103,9 +1125,17 @@ export type GetHealthDetailedErrors = {
      */
     429: HealthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HealthError;
+    /**
      * An unexpected failure; no stack trace and no secret in the body.
      */
     500: HealthError;
+    /**
+     * Vigil cannot answer right now: the credential could not be checked (Vigil's store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`). In this family's error shape.
+     */
+    503: HealthError;
 };
 
 export type GetHealthDetailedError = GetHealthDetailedErrors[keyof GetHealthDetailedErrors];
@@ -1144,11 +1174,15 @@ export type GetHealthConsistencyErrors = {
      */
     429: HealthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HealthError;
+    /**
      * An unexpected failure; no stack trace and no secret in the body.
      */
     500: HealthError;
     /**
-     * No consistency source, no finished scan yet, or the last scan failed.
+     * No consistency source, no finished scan yet, or the last scan failed; or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HealthError;
 };
@@ -1177,11 +1211,15 @@ export type GetSftpgoStatsErrors = {
      */
     400: HealthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HealthError;
+    /**
      * An unexpected failure; no stack trace and no secret in the body.
      */
     500: HealthError;
     /**
-     * No SFTPGo source is configured, or it has not been checked yet.
+     * No SFTPGo source is configured, or it has not been checked yet; or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HealthError;
 };
@@ -1210,13 +1248,17 @@ export type GetPublicHealthErrors = {
      */
     400: AdminError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: AdminError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: AdminError;
     /**
-     * `unhealthy`: a critical component is down. Same body as 200.
+     * `unhealthy`: a critical component is down, with the same body as 200. Or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`), with `{detail}`.
      */
-    503: PublicHealthReport;
+    503: PublicHealthReport | AdminError;
 };
 
 export type GetPublicHealthError = GetPublicHealthErrors[keyof GetPublicHealthErrors];
@@ -1255,13 +1297,17 @@ export type GetAdminHealthErrors = {
      */
     429: AdminError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: AdminError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: AdminError;
     /**
-     * `unhealthy`: a critical component is down. Same body as 200, with reasons.
+     * `unhealthy`: a critical component is down, with the same body as 200 and reasons. Or, with `{detail}`, the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
-    503: AdminHealthReport;
+    503: AdminHealthReport | AdminError;
 };
 
 export type GetAdminHealthError = GetAdminHealthErrors[keyof GetAdminHealthErrors];
@@ -1296,6 +1342,10 @@ export type LoginErrors = {
      */
     403: AuthError;
     /**
+     * The request body did not arrive within `server.request_timeout`: answered with `Connection: close`, in this family's error shape.
+     */
+    408: AuthError;
+    /**
      * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
      */
     413: AuthError;
@@ -1308,11 +1358,15 @@ export type LoginErrors = {
      */
     429: AuthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: AuthError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: AuthError;
     /**
-     * The session store (Vigil's database, or the configured Redis) cannot be reached.
+     * The session store (Vigil's database, or the configured Redis) cannot be reached, or did not answer within `auth.store_timeout`; or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: AuthError;
 };
@@ -1345,11 +1399,15 @@ export type LogoutErrors = {
      */
     403: AuthError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: AuthError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: AuthError;
     /**
-     * The session store (Vigil's database, or the configured Redis) cannot be reached.
+     * The session store (Vigil's database, or the configured Redis) cannot be reached, or did not answer within `auth.store_timeout`; or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: AuthError;
 };
@@ -1390,13 +1448,17 @@ export type GetHealthStatusErrors = {
      */
     429: StatusError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: StatusError;
+    /**
      * Unexpected error. Not in the document's response list; its error example carries code 500.
      */
     500: StatusError;
     /**
-     * One or more components unhealthy (overall `unhealthy`); same body as 200.
+     * One or more components unhealthy (overall `unhealthy`), with the same body as 200. Or, in the error shape, the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
-    503: SystemStatus;
+    503: SystemStatus | StatusError;
 };
 
 export type GetHealthStatusError = GetHealthStatusErrors[keyof GetHealthStatusErrors];
@@ -1428,9 +1490,17 @@ export type GetHealthzErrors = {
      */
     400: HasuraError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HasuraError;
+    /**
      * Unhealthy (`ERROR`), or degraded with `strict=true` (`ERROR: inconsistent sources`).
      */
     500: 'ERROR' | 'ERROR: inconsistent sources';
+    /**
+     * Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`): retry shortly. In this family's error shape.
+     */
+    503: HasuraError;
 };
 
 export type GetHealthzError = GetHealthzErrors[keyof GetHealthzErrors];
@@ -1469,9 +1539,17 @@ export type GetHealthzSourcesErrors = {
      */
     429: HasuraError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HasuraError;
+    /**
      * Unexpected error.
      */
     500: HasuraError;
+    /**
+     * Vigil cannot answer right now: the credential could not be checked (Vigil's store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`), or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`). In this family's error shape.
+     */
+    503: HasuraError;
 };
 
 export type GetHealthzSourcesError = GetHealthzSourcesErrors[keyof GetHealthzSourcesErrors];
@@ -1504,6 +1582,10 @@ export type GetLivezErrors = {
      * Bad request (e.g. an unknown query parameter).
      */
     400: ProbeError;
+    /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: ProbeError;
 };
 
 export type GetLivezError = GetLivezErrors[keyof GetLivezErrors];
@@ -1541,6 +1623,10 @@ export type GetReadyzErrors = {
      */
     400: ProbeError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: ProbeError;
+    /**
      * Not ready (shutting down, or a critical source failing).
      */
     503: string;
@@ -1569,6 +1655,14 @@ export type GetMetricsErrors = {
      * Bad request (e.g. an unknown query parameter).
      */
     400: ProbeError;
+    /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: ProbeError;
+    /**
+     * Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`): retry shortly. In this family's error shape.
+     */
+    503: ProbeError;
 };
 
 export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
@@ -1616,11 +1710,15 @@ export type GetSourceHistoryErrors = {
      */
     429: HistoryError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HistoryError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: HistoryError;
     /**
-     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s); or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HistoryError;
 };
@@ -1661,11 +1759,15 @@ export type GetStatusPageErrors = {
      */
     429: HistoryError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HistoryError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: HistoryError;
     /**
-     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s); or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HistoryError;
 };
@@ -1715,9 +1817,17 @@ export type GetStatusBadgeErrors = {
      */
     429: HistoryError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HistoryError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: HistoryError;
+    /**
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s); or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
+     */
+    503: HistoryError;
 };
 
 export type GetStatusBadgeError = GetStatusBadgeErrors[keyof GetStatusBadgeErrors];
@@ -1770,11 +1880,15 @@ export type GetUptimeBadgeErrors = {
      */
     429: HistoryError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HistoryError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: HistoryError;
     /**
-     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s); or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HistoryError;
 };
@@ -1829,11 +1943,15 @@ export type GetResponseTimeBadgeErrors = {
      */
     429: HistoryError;
     /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: HistoryError;
+    /**
      * Vigil itself failed. No stack trace, no secret.
      */
     500: HistoryError;
     /**
-     * Vigil's store did not answer within `history.read_timeout` (default 1 s).
+     * Vigil's store did not answer within `history.read_timeout` (default 1 s); or the credential could not be checked (the store, the session Redis or a JWKS URL did not answer within `auth.store_timeout`, and the credential was not verified within `auth.credential_cache_ttl`); or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
      */
     503: HistoryError;
 };

@@ -10,10 +10,16 @@ import { createDocsRouter } from './http/docs.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { answerHeadAsGet, refuseBracketedQueryKeys, setCacheControl } from './http/http-semantics.ts';
 import { httpProblem, problemFor } from './http/problem.ts';
+import { createRefusalRenderer, type RenderRefusal } from './http/refusal.ts';
 import { createRequestLogger } from './http/request-log.ts';
 import { documentedQueryParameters, findOperation, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
+
+/** The answers the listener gives before the app sees a request, in the app's error shapes (see refusal.ts). */
+export function refusalOf(app: express.Express): RenderRefusal | undefined {
+  return (app.locals as { refusal?: RenderRefusal }).refusal;
+}
 
 export interface AppOptions {
   /** Another spec file (tests); defaults to openapi/openapi.yaml. */
@@ -90,6 +96,7 @@ export async function createApp(
 
   const app = express();
   app.disable('x-powered-by');
+  (app.locals as { refusal?: RenderRefusal }).refusal = createRefusalRenderer(operations);
   // Health answers change with every probe and uptime tick, and authenticated ones must not be
   // revalidated from a cache at all: no ETag, so no 304 (Cache-Control says the rest).
   app.set('etag', false);

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { createApp } from './app.ts';
+import { createApp, refusalOf } from './app.ts';
 import { safeErrorMessage } from './shared/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
@@ -136,7 +136,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       now: Date.now,
       shuttingDown: lifecycle.shuttingDown,
     });
-    url = await lifecycle.listen(app);
+    url = await lifecycle.listen(app, { refusal: refusalOf(app) });
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
     // Not awaited: the caller installs its signal handlers as soon as the port is open.
     identity.adminExists().then(

@@ -4,10 +4,11 @@
 // in-flight requests finish within a bound, and only then are the remaining sockets cut.
 // Independent of how Vigil is started: the entry point creates it, hands it the app, and
 // calls shutdown() from its signal handling.
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types.ts';
+import type { RenderRefusal } from '../http/refusal.ts';
 
 export type LifecycleSettings = Pick<
   ServerConfig,
@@ -36,8 +37,12 @@ export interface ServerLifecycle {
   phase(): LifecyclePhase;
   /** True from the first moment of shutdown: readiness answers 503. */
   shuttingDown(): boolean;
-  /** Starts listening with `handler`; resolves with the URL once bound. */
-  listen(handler: RequestListener): Promise<string>;
+  /**
+   * Starts listening with `handler`; resolves with the URL once bound. `refusal` writes the
+   * answers given before `handler` sees a request (the connection cap, requests Node cannot
+   * parse) in the API's error shapes; without it they are plain text.
+   */
+  listen(handler: RequestListener, options?: { readonly refusal?: RenderRefusal }): Promise<string>;
   /** Runs the shutdown once (later calls return the same promise); resolves when every socket is closed. */
   shutdown(reason: string, options?: ShutdownOptions): Promise<void>;
   /** Stops at once: ends any shutdown delay and destroys every connection. */
@@ -48,7 +53,28 @@ export interface ServerLifecycle {
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/livez', '/readyz']);
 /** A probe connection beyond the cap that has not sent its request by then is cut. */
 const PROBE_CONNECTION_HEADERS_MS = 2_000;
-const SHED_BODY = 'Vigil is at its connection limit; retry shortly.\n';
+const SHED_MESSAGE = 'Vigil is at its connection limit; retry shortly';
+
+/** Plain text, for a lifecycle started without the API's error shapes. */
+const plainRefusal: RenderRefusal = (_method, _url, _status, message) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}.\n` });
+
+/** What Node could not parse, and how Vigil answers it (Node's own answers have no body). */
+function clientErrorStatus(code: string | undefined): { status: number; message: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: 'Request headers too large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, message: 'The request did not arrive in time' };
+    default:
+      return { status: 400, message: 'Malformed HTTP request' };
+  }
+}
+
+/** Method and target of the request line in what Node was parsing, when it got that far. */
+function requestLine(raw: Buffer | undefined): { method?: string; url?: string } {
+  const match = raw ? /^([A-Z]{3,10}) (\S{1,2048}) HTTP\/1\.[01]\r?\n/.exec(raw.subarray(0, 2_100).toString('latin1')) : null;
+  return match ? { method: match[1], url: match[2] } : {};
+}
 
 function urlOf(server: Server): string {
   const { address, port } = server.address() as AddressInfo;
@@ -76,6 +102,7 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   /** Connections admitted beyond maxConnections (probes only, one request each) and their cut timer. */
   const probeOnly = new WeakMap<Socket, NodeJS.Timeout>();
   const pending = new Set<ServerResponse>();
+  let refusal: RenderRefusal = plainRefusal;
 
   const server = createServer({
     headersTimeout: settings.headersTimeoutMs,
@@ -98,6 +125,22 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
     }
   });
   server.on('drop', () => logger.warn({ open: sockets.size }, 'connection refused: at the connection ceiling'));
+  // Node answers these with a bare status line; Vigil answers with a body in the API's shape.
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const { status, message } = clientErrorStatus(error.code);
+    // A body that came too slowly belongs to a request whose head Node has parsed.
+    const { method, url } = inFlight?.req ? { method: inFlight.req.method, url: inFlight.req.url } : requestLine(error.rawPacket);
+    const { contentType, body } = refusal(method, url, status, message);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 
   function track(req: IncomingMessage, res: ServerResponse): boolean {
     pending.add(res);
@@ -109,12 +152,14 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
     // Headroom beyond the cap keeps the kubelet's probes answered while slow clients hold the rest.
     res.setHeader('Connection', 'close');
     if (PROBE_PATHS.has(pathOf(req))) return true;
-    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1', 'Cache-Control': 'no-store' });
-    res.end(SHED_BODY);
+    const { contentType, body } = refusal(req.method, req.url, 503, SHED_MESSAGE);
+    res.writeHead(503, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Retry-After': '1', 'Cache-Control': 'no-store' });
+    res.end(body);
     return false;
   }
 
-  const listen = (handler: RequestListener): Promise<string> => {
+  const listen = (handler: RequestListener, options: { readonly refusal?: RenderRefusal } = {}): Promise<string> => {
+    refusal = options.refusal ?? plainRefusal;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (track(req, res)) handler(req, res);
     });
