@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'generated/', '.vigil-data/', 'coverage/', 'dist/'] },
+  { ignores: ['node_modules/', 'generated/', '.vigil-data/', 'coverage/', 'dist/', 'packages/client/src/generated/', 'packages/client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
