@@ -156,3 +156,22 @@ describe('the throttle across replicas', () => {
     for (const vigil of replicas) expect(await attempt(vigil, password)).toBe(429);
   }, 60_000);
 });
+
+describe('a store that hangs past every query timeout, then answers again', () => {
+  it('leaves the replica running: late answers to timed-out queries do not crash it', async () => {
+    const key = (await createApiKey(store, { name: 'after-hang', scopes: ['status:read'] })).key;
+    expect(await get(b, '/health/status', { 'x-api-key': key })).toBe(200);
+    proxy.stall();
+    try {
+      // Past coordination's query timeout (5 s at most), with a store query waiting too.
+      const during = get(b, '/health/status', { 'x-api-key': key });
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      expect(await during).toBe(200); // from the credentials verified lately
+    } finally {
+      proxy.flow();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await get(b, '/livez', {})).toBe(200);
+    expect(await get(b, '/health/status', { 'x-api-key': key })).toBe(200);
+  }, 60_000);
+});
