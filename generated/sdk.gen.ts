@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { GetAdminHealthData, GetAdminHealthErrors, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyErrors, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedErrors, GetHealthDetailedResponses, GetHealthErrors, GetHealthResponses, GetHealthStatusData, GetHealthStatusErrors, GetHealthStatusResponses, GetHealthzData, GetHealthzErrors, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesErrors, GetHealthzSourcesResponses, GetLivezData, GetLivezErrors, GetLivezResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPublicHealthData, GetPublicHealthErrors, GetPublicHealthResponses, GetReadyzData, GetReadyzErrors, GetReadyzResponses, GetResponseTimeBadgeData, GetResponseTimeBadgeErrors, GetResponseTimeBadgeResponses, GetSftpgoStatsData, GetSftpgoStatsErrors, GetSftpgoStatsResponses, GetSourceHistoryData, GetSourceHistoryErrors, GetSourceHistoryResponses, GetStatusBadgeData, GetStatusBadgeErrors, GetStatusBadgeResponses, GetStatusPageData, GetStatusPageErrors, GetStatusPageResponses, GetSystemHealthCheckData, GetSystemHealthCheckErrors, GetSystemHealthCheckResponses, GetUptimeBadgeData, GetUptimeBadgeErrors, GetUptimeBadgeResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckErrors, PostSystemHealthCheckResponses } from './types.gen.js';
+import type { CreateFirstAdminData, CreateFirstAdminErrors, CreateFirstAdminResponses, GetAdminHealthData, GetAdminHealthErrors, GetAdminHealthResponses, GetHealthConsistencyData, GetHealthConsistencyErrors, GetHealthConsistencyResponses, GetHealthData, GetHealthDetailedData, GetHealthDetailedErrors, GetHealthDetailedResponses, GetHealthErrors, GetHealthResponses, GetHealthStatusData, GetHealthStatusErrors, GetHealthStatusResponses, GetHealthzData, GetHealthzErrors, GetHealthzResponses, GetHealthzSourcesData, GetHealthzSourcesErrors, GetHealthzSourcesResponses, GetLivezData, GetLivezErrors, GetLivezResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetPublicHealthData, GetPublicHealthErrors, GetPublicHealthResponses, GetReadyzData, GetReadyzErrors, GetReadyzResponses, GetResponseTimeBadgeData, GetResponseTimeBadgeErrors, GetResponseTimeBadgeResponses, GetSftpgoStatsData, GetSftpgoStatsErrors, GetSftpgoStatsResponses, GetSourceHistoryData, GetSourceHistoryErrors, GetSourceHistoryResponses, GetStatusBadgeData, GetStatusBadgeErrors, GetStatusBadgeResponses, GetStatusPageData, GetStatusPageErrors, GetStatusPageResponses, GetSystemHealthCheckData, GetSystemHealthCheckErrors, GetSystemHealthCheckResponses, GetUptimeBadgeData, GetUptimeBadgeErrors, GetUptimeBadgeResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PostSystemHealthCheckData, PostSystemHealthCheckErrors, PostSystemHealthCheckResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -521,6 +521,37 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
  *
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({ url: '/v1/auth/logout', ...options });
+
+/**
+ * Create the first admin while Vigil runs (one-time setup token)
+ *
+ * How a new installation gets its first admin without stopping Vigil, on either store (with
+ * the embedded store the CLI cannot open the data directory while the server holds it).
+ * While no enabled admin or owner exists, every start of Vigil writes a new random token to
+ * `<store.data_dir>/setup-token` (mode 0600) and logs the file's path, never the token.
+ * Send it as `X-Vigil-Setup-Token` with the new admin's username and password: the user is
+ * created with role `admin`, the token stops working and the file is removed. Then log in
+ * with `POST /v1/auth/login` and create everything else (`vigil keys create`, more users)
+ * as that admin.
+ *
+ * The token is checked before the body: a missing, wrong or spent token gets 401 (and counts
+ * towards `auth.throttle` like any failed credential). If an admin exists by the time the
+ * request arrives (created with the CLI meanwhile, or on another replica), the answer is 409
+ * and the token is spent. A refused username or password (too short, taken) is 400; the
+ * token stays valid. The password is never echoed. With `store.url`, each replica that
+ * starts without an admin writes its own token to its own data directory; the CLI
+ * (`vigil users add`) works there while Vigil runs, too.
+ *
+ */
+export const createFirstAdmin = <ThrowOnError extends boolean = false>(options: Options<CreateFirstAdminData, ThrowOnError>) => (options.client ?? client).post<CreateFirstAdminResponses, CreateFirstAdminErrors, ThrowOnError>({
+    security: [{ name: 'X-Vigil-Setup-Token', type: 'apiKey' }],
+    url: '/v1/auth/setup',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * System status and component health

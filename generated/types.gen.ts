@@ -164,9 +164,33 @@ export type AuthLoginResponse = {
     expires_at: string;
 };
 
+export type AuthSetupRequest = {
+    /**
+     * The first admin's name (letters, digits, `.`, `_`, `@`, `-`).
+     */
+    username: string;
+    /**
+     * The first admin's password (at least 8 characters); never echoed.
+     */
+    password: string;
+};
+
+export type AuthSetupResponse = {
+    /**
+     * The admin just created.
+     */
+    username: string;
+    /**
+     * Always `admin`.
+     */
+    role: 'admin';
+};
+
 export type Login = unknown;
 
 export type Logout = unknown;
+
+export type Setup = unknown;
 
 /**
  * The IETF draft's health answer. `status` is `pass`, `warn` or `fail`, from the same rule
@@ -1422,6 +1446,67 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type CreateFirstAdminData = {
+    body: AuthSetupRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/auth/setup';
+};
+
+export type CreateFirstAdminErrors = {
+    /**
+     * The body does not match this contract, or the username or password is refused (the message says which rule).
+     */
+    400: AuthError;
+    /**
+     * No setup token, a wrong one, or one already spent.
+     */
+    401: AuthError;
+    /**
+     * The request body did not arrive within `server.request_timeout`: answered with `Connection: close`, in this family's error shape.
+     */
+    408: AuthError;
+    /**
+     * An admin exists already; the setup token is spent. Log in instead.
+     */
+    409: AuthError;
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    413: AuthError;
+    /**
+     * The request does not match this contract (missing field, malformed body, wrong content type, body too large).
+     */
+    415: AuthError;
+    /**
+     * Too many failed attempts from this client address; try again after `Retry-After` seconds.
+     */
+    429: AuthError;
+    /**
+     * The request's headers exceed Node's limit (16 KiB): answered before any operation runs, with `Connection: close`, in this family's error shape (the family is read from the request line).
+     */
+    431: AuthError;
+    /**
+     * Vigil itself failed. No stack trace, no secret.
+     */
+    500: AuthError;
+    /**
+     * The session store (Vigil's database, or the configured Redis) cannot be reached, or did not answer within `auth.store_timeout`; or Vigil is at its connection limit (`server.max_connections`; `Retry-After: 1`).
+     */
+    503: AuthError;
+};
+
+export type CreateFirstAdminError = CreateFirstAdminErrors[keyof CreateFirstAdminErrors];
+
+export type CreateFirstAdminResponses = {
+    /**
+     * The first admin was created; log in with its username and password.
+     */
+    201: AuthSetupResponse;
+};
+
+export type CreateFirstAdminResponse = CreateFirstAdminResponses[keyof CreateFirstAdminResponses];
 
 export type GetHealthStatusData = {
     body?: never;

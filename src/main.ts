@@ -17,12 +17,12 @@ import { createHealthEngine } from './engine/engine.ts';
 import { createHistoryService, type HistoryService } from './history/service.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
 import type { HealthEngine } from './engine/types.ts';
-import { createIdentityService, FIRST_ADMIN_HINT } from './identity/index.ts';
+import { createIdentityService, offerFirstAdminSetup } from './identity/index.ts';
 import type { IdentityService } from './identity/types.ts';
 import { createLogger } from './log.ts';
 import { createServerLifecycle, type ShutdownOptions } from './server/lifecycle.ts';
 import { handleShutdownSignals } from './server/signals.ts';
-import { createStore } from './store/index.ts';
+import { createStore, MEMORY_DATA_DIR } from './store/index.ts';
 import type { Store } from './store/types.ts';
 
 export interface RunningVigil {
@@ -38,6 +38,11 @@ export interface RunningVigil {
   shutdown(reason: string, options?: ShutdownOptions): Promise<void>;
   /** Stops at once: cuts every connection (a second signal). */
   forceClose(): void;
+}
+
+/** Where the setup token is written: the data directory, unless the store lives in memory. */
+function setupTokenDir(config: VigilConfig): string | undefined {
+  return config.store.dataDir === MEMORY_DATA_DIR ? undefined : config.store.dataDir;
 }
 
 export interface StartInput {
@@ -140,7 +145,10 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
     // Not awaited: the caller installs its signal handlers as soon as the port is open.
     identity.adminExists().then(
-      (exists) => exists || logger.warn(FIRST_ADMIN_HINT),
+      // No admin yet: a one-time setup token in the data directory lets one be created now.
+      async (exists) => {
+        if (!exists) await offerFirstAdminSetup({ tokens: identity.setupTokens, dataDir: setupTokenDir(config), logger });
+      },
       (error: unknown) => logger.warn({ error: safeErrorMessage(error, secrets) }, 'cannot tell whether an admin exists'),
     );
   } catch (error) {

@@ -6,6 +6,7 @@
 // needs (users/keys/migrate: `store`), so secrets it never uses need not be set. Output is plain
 // text (`--json` on lists); secrets (a generated password, a new key) are printed once, on
 // stdout, and nowhere else.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -23,10 +24,13 @@ import {
   listUsers,
   revokeApiKey,
   setUserDisabled,
+  SETUP_TOKEN_FILE,
+  SETUP_TOKEN_HEADER,
   type ApiKeyRecord,
   type UserRecord,
 } from '../identity/index.ts';
 import { ROLES, type Role } from '../identity/types.ts';
+import { DATA_DIR_BUSY } from '../store/dir-lock.ts';
 import { createStore, migrate, StoreError } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 
@@ -56,7 +60,8 @@ Options:
 
 Exit codes: 0 success, 1 failure (refused input, not found, store unavailable), 2 usage error
 or (check) an invalid configuration.
-With the embedded store, stop the Vigil server first: its data directory is locked while it runs.`;
+With the embedded store, users and keys need the Vigil server stopped (it holds the data
+directory); while it runs, create the first admin with the setup token (POST /v1/auth/setup).`;
 
 export interface CliIo {
   readonly argv: readonly string[];
@@ -227,6 +232,16 @@ async function run(io: CliIo, positionals: readonly string[], values: Values, co
   }
 }
 
+/** How to create the first admin while the server holds the embedded store (identity/setup-token.ts). */
+function setupTokenHint(config: VigilConfig): string {
+  const file = path.resolve(config.store.dataDir, SETUP_TOKEN_FILE);
+  return (
+    `To create the first admin while Vigil runs, send the one-time token in ${file} as ${SETUP_TOKEN_HEADER}:\n` +
+    `  curl -H "${SETUP_TOKEN_HEADER}: $(cat ${file})" -H 'content-type: application/json' \\\n` +
+    `    -d '{"username":"ada","password":"<at least 8 characters>"}' http://<host>:<port>/v1/auth/setup`
+  );
+}
+
 /** The loader's view of `--config`. */
 function configArgv(values: Values): string[] {
   return values.config ? ['--config', values.config] : [];
@@ -284,6 +299,11 @@ export async function runCli(io: CliIo): Promise<number> {
     if (error instanceof UsageError) {
       io.stderr(`vigil: ${error.message}\n\n${USAGE}`);
       return EXIT.usage;
+    }
+    if (error instanceof StoreError && error.code === DATA_DIR_BUSY && config && positionals[0] === 'users') {
+      // The one thing a newcomer needs while the server runs: the first admin.
+      io.stderr(`vigil: ${error.message}\n${setupTokenHint(config)}`);
+      return EXIT.failed;
     }
     if (error instanceof ConfigError || error instanceof IdentityInputError || error instanceof StoreError) {
       io.stderr(`vigil: ${error.message}`);

@@ -61,6 +61,7 @@ const SCHEME_KINDS: Readonly<Record<string, CredentialKind | null>> = {
   bearerJwt: 'bearerJwt',
   sessionCookie: 'sessionCookie',
   hasuraAdminSecret: 'hasuraAdminSecret',
+  setupToken: 'setupToken',
   // Travels with hasuraAdminSecret; the authenticator reads both headers.
   hasuraRole: null,
 };

@@ -62,5 +62,7 @@ export function presentedCredentials(carrier: CredentialCarrier, kind: Credentia
       const secret = header(carrier, 'x-hasura-admin-secret');
       return secret === undefined ? [] : [{ kind, value: secret, hasuraRole: header(carrier, 'x-hasura-role') }];
     }
+    case 'setupToken':
+      return present(kind, header(carrier, 'x-vigil-setup-token'));
   }
 }

@@ -38,7 +38,8 @@ import { createSessionRedis, findRedisSource } from './redis.ts';
 import { createRedisSessionBackend, createSessionManager, createStoreSessionBackend, hashSessionId, type SessionBackend } from './sessions.ts';
 import { createThrottle, throttleAccount, type Throttle, type ThrottleKeys } from './throttle.ts';
 import type { AuthOutcome, CredentialCarrier, CredentialKind, IdentityService, Principal } from './types.ts';
-import { adminExists, changeUserDisabled, findUserForLogin, getUser, sessionAllowed } from './users.ts';
+import { createSetupTokens } from './setup-token.ts';
+import { adminExists, changeUserDisabled, createFirstAdmin, findUserForLogin, getUser, sessionAllowed } from './users.ts';
 
 export {
   ADMIN_SCOPE,
@@ -62,8 +63,10 @@ export { DeadlineExceededError } from './deadline.ts';
 export { JwksUnavailableError, signHs256Jwt } from './jwt.ts';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_PARAMS, MIN_PASSWORD_LENGTH, type ScryptParams } from './passwords.ts';
 export { hashSessionId } from './sessions.ts';
+export { createSetupTokens, offerFirstAdminSetup, SETUP_TOKEN_FILE, SETUP_TOKEN_HEADER, type SetupTokens } from './setup-token.ts';
 export {
   adminExists,
+  createFirstAdmin,
   createUser,
   generatePassword,
   IdentityInputError,
@@ -78,8 +81,9 @@ export {
 
 /** What to tell someone whose Vigil has no admin yet (000's error 2 is this state). */
 export const FIRST_ADMIN_HINT =
-  'No admin user exists yet. Create one with: npm run vigil -- users add <username> --role admin ' +
-  '(with the embedded store, stop Vigil first: the data directory is locked while it runs).';
+  'No admin user exists yet. Create one with: vigil users add <username> --role admin ' +
+  '(with the embedded store, while Vigil is stopped), or while it runs with POST /v1/auth/setup ' +
+  'and the one-time token in <store.data_dir>/setup-token.';
 
 /** Login was refused before checking anything: too many recent failures from this address. */
 export class LoginThrottledError extends Error {
@@ -165,6 +169,14 @@ function throttleKeys(ip: string, ...credentials: readonly PresentedCredential[]
   return { ip };
 }
 
+/** The subject of a request made with the setup token (no user exists behind it yet). */
+const SETUP_SUBJECT = 'setup-token';
+
+/** Credentials never answered from the cache: nothing in the store to be unavailable (or, for JWTs, a signature to check). */
+function uncached(kind: CredentialKind): boolean {
+  return kind === 'bearerJwt' || kind === 'hasuraAdminSecret' || kind === 'setupToken';
+}
+
 function keyPrincipal(record: ApiKeyRecord, via: CredentialKind): Principal {
   return { subject: record.userId ?? `apikey:${record.id}`, role: record.role, via, scopes: record.scopes, keyId: record.id };
 }
@@ -180,6 +192,9 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
   const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now, jwksTimeoutMs: auth.storeTimeoutMs }) : undefined;
   const cache = createCredentialCache({ ttlMs: auth.credentialCacheTtlMs, now });
   const hasura = createHasuraVerifier(auth.hasuraAdminSecret);
+  const setupTokens = createSetupTokens();
+  /** One first-admin creation at a time in this process (the statement also checks the store). */
+  let firstAdminQueue: Promise<unknown> = Promise.resolve();
   const throttle: Throttle = createThrottle({
     maxFailures: auth.throttle.maxFailures,
     maxAccountFailures: auth.throttle.maxAccountFailures,
@@ -220,12 +235,12 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     try {
       fresh = await withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store');
     } catch (error) {
-      const cached = kind === 'bearerJwt' || kind === 'hasuraAdminSecret' ? undefined : cache.get(kind, value);
+      const cached = uncached(kind) ? undefined : cache.get(kind, value);
       warnUnavailable(kind, error, value, cached !== undefined);
       if (cached) return cached;
       throw error;
     }
-    if (kind === 'bearerJwt' || kind === 'hasuraAdminSecret') return fresh?.principal;
+    if (uncached(kind)) return fresh?.principal;
     if (!fresh) {
       cache.forget(kind, value);
       return undefined;
@@ -271,6 +286,9 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
         const role = hasura.verify(value, credential.hasuraRole);
         return role ? { principal: { subject: HASURA_SUBJECT, role, via: kind, scopes: ['*'] } } : undefined;
       }
+      case 'setupToken':
+        // Grants nothing but the one operation that accepts it (the first admin's creation).
+        return setupTokens.verify(value) ? { principal: { subject: SETUP_SUBJECT, role: 'viewer', via: kind, scopes: [] } } : undefined;
     }
   }
 
@@ -324,6 +342,19 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     },
 
     adminExists: () => adminExists(store),
+
+    setupTokens,
+
+    createFirstAdmin(username, password) {
+      const attempt = firstAdminQueue.then(async () => {
+        const user = await createFirstAdmin(store, { username, password });
+        // Spent either way: an admin exists now (this one, or one created meanwhile elsewhere).
+        setupTokens.consume();
+        return user ? ({ created: true, username: user.username, role: user.role } as const) : ({ created: false } as const);
+      });
+      firstAdminQueue = attempt.catch(() => undefined);
+      return attempt;
+    },
 
     async login(username, password, ip) {
       // Per address and per username, known or not: 40 addresses guessing one password meet

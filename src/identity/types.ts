@@ -1,4 +1,5 @@
 // One identity model behind every credential the documents use.
+import type { SetupTokens } from './setup-token.ts';
 
 export const ROLES = ['viewer', 'operator', 'admin', 'owner'] as const;
 export type Role = (typeof ROLES)[number];
@@ -14,7 +15,8 @@ export type CredentialKind =
   | 'apiKey' // X-API-Key
   | 'bearerJwt' // Authorization: Bearer <JWT>
   | 'sessionCookie' // psession cookie, or SessionID in 000's body
-  | 'hasuraAdminSecret'; // X-Hasura-Admin-Secret with X-Hasura-Role: admin
+  | 'hasuraAdminSecret' // X-Hasura-Admin-Secret with X-Hasura-Role: admin
+  | 'setupToken'; // X-Vigil-Setup-Token: the one-time token for the first admin (setup-token.ts)
 
 export interface Principal {
   /** User id, or `hasura-admin` for the Hasura admin secret. */
@@ -66,9 +68,19 @@ export interface LoginResult {
 }
 
 /** Authentication plus the session lifecycle behind the login / logout operations. */
+/** What `createFirstAdmin` did: created the admin, or found one already there (the token is spent either way). */
+export type FirstAdminOutcome = { readonly created: true; readonly username: string; readonly role: Role } | { readonly created: false };
+
 export interface IdentityService extends Authenticator {
   /** Null when the user is unknown or the password wrong (callers must not say which). */
   login(username: string, password: string, ip: string): Promise<LoginResult | null>;
+  /** The one-time setup token for the first admin (issued at start while no admin exists). */
+  readonly setupTokens: SetupTokens;
+  /**
+   * Creates the first admin behind the setup token, unless an admin exists by now; either way
+   * the token is consumed. Throws IdentityInputError for a refused username or password.
+   */
+  createFirstAdmin(username: string, password: string): Promise<FirstAdminOutcome>;
   logout(sessionId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -74,7 +74,8 @@ export function sessionAllowed(user: UserRecord, sessionEpoch: number): boolean 
   return !user.disabled && user.sessionEpoch === sessionEpoch;
 }
 
-export async function createUser(store: Store, input: CreateUserInput): Promise<UserRecord> {
+/** The rules every new user meets, whoever creates it (CLI, setup). */
+function checkNewUser(input: CreateUserInput): void {
   if (!USERNAME.test(input.username)) {
     throw new IdentityInputError('username must be 1-64 characters: letters, digits, ".", "_", "@", "-"');
   }
@@ -82,6 +83,10 @@ export async function createUser(store: Store, input: CreateUserInput): Promise<
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new IdentityInputError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   }
+}
+
+export async function createUser(store: Store, input: CreateUserInput): Promise<UserRecord> {
+  checkNewUser(input);
   const passwordHash = await hashPassword(input.password, input.scrypt);
   try {
     const [row] = await store.query<UserRow>(
@@ -149,4 +154,29 @@ export async function adminExists(store: Store): Promise<boolean> {
     `SELECT 1 AS one FROM users WHERE role IN ('admin', 'owner') AND NOT disabled LIMIT 1`,
   );
   return rows.length > 0;
+}
+
+/**
+ * Creates the first admin (role admin) only while no enabled admin or owner exists, checked in
+ * the same statement as the insert; undefined when one exists already. Behind the setup token.
+ */
+export async function createFirstAdmin(store: Store, input: Omit<CreateUserInput, 'role'>): Promise<UserRecord | undefined> {
+  const user = { ...input, role: 'admin' as const };
+  checkNewUser(user);
+  const passwordHash = await hashPassword(user.password, user.scrypt);
+  try {
+    const [row] = await store.query<UserRow>(
+      `INSERT INTO users (id, username, password_hash, role)
+       SELECT $1, $2, $3, $4
+        WHERE NOT EXISTS (SELECT 1 FROM users WHERE role IN ('admin', 'owner') AND NOT disabled)
+       RETURNING ${USER_COLUMNS}`,
+      [randomUUID(), user.username, passwordHash, user.role],
+    );
+    return row ? toUser(row) : undefined;
+  } catch (error) {
+    if (error instanceof StoreError && error.code === UNIQUE_VIOLATION) {
+      throw new IdentityInputError(`user "${user.username}" already exists`);
+    }
+    throw error;
+  }
 }

@@ -1,11 +1,12 @@
-// POST /v1/auth/login and /v1/auth/logout: the session lifecycle behind the `psession` cookie.
+// POST /v1/auth/login and /v1/auth/logout: the session lifecycle behind the `psession` cookie;
+// POST /v1/auth/setup: the first admin, behind the one-time setup token (identity/setup-token.ts).
 // Errors go through the platform's handler, which renders the auth family's `{ detail }`.
 import type { CookieOptions, Request } from 'express';
 import { safeErrorMessage } from '../shared/redact.ts';
 import { crossSiteReason } from '../http/cross-site.ts';
 import { httpProblem, problemFor } from '../http/problem.ts';
 import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
-import { LoginThrottledError, SESSION_COOKIE } from '../identity/index.ts';
+import { IdentityInputError, LoginThrottledError, SESSION_COOKIE } from '../identity/index.ts';
 
 interface LoginBody {
   readonly username: string;
@@ -63,5 +64,22 @@ export const authHandlers: FamilyHandlersFactory = (deps) => ({
     }
     res.clearCookie(SESSION_COOKIE, cookieOptions(req));
     res.status(204).end();
+  },
+
+  async createFirstAdmin(req, res, next) {
+    // The auth middleware let only the setup token through (the operation accepts nothing else).
+    const { username, password } = req.body as LoginBody;
+    let outcome;
+    try {
+      outcome = await deps.identity.createFirstAdmin(username, password);
+    } catch (error) {
+      if (error instanceof IdentityInputError) return next(httpProblem(problemFor(400, error.message)));
+      deps.logger.error({ action: 'first admin', err: safeErrorMessage(error, [password]) }, 'store unavailable');
+      return next(httpProblem(problemFor(503, 'The store is unavailable right now')));
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (!outcome.created) return next(httpProblem(problemFor(409, 'An admin exists already; log in instead')));
+    deps.logger.info({ username: outcome.username }, 'first admin created with the setup token');
+    res.status(201).json({ username: outcome.username, role: outcome.role });
   },
 });

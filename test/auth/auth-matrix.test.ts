@@ -37,6 +37,8 @@ interface Credentials {
   /** `cliAdmin`: an admin key as `vigil keys create --admin` makes it (scope `system:admin` only). */
   readonly keys: Record<'viewer' | 'admin' | 'revoked' | 'cliAdmin', string>;
   readonly jwts: Record<'viewer' | 'admin' | 'badSignature' | 'expired', string>;
+  /** The current one-time setup token, and one issued before it (replaced, so no longer valid). */
+  readonly setupTokens: Record<'current' | 'earlier', string>;
 }
 
 const accepts = (op: OperationInfo, kind: CredentialKind) => op.security.mode !== 'public' && op.security.accepted.includes(kind);
@@ -46,6 +48,7 @@ const randomKey = () => `vgl_${'a'.repeat(12)}_${randomBytes(32).toString('hex')
 
 /** A key-like credential that verifies nowhere, placed where this operation looks for one. */
 function keySlot(op: OperationInfo, key: string): Record<string, string> {
+  if (accepts(op, 'setupToken')) return { 'x-vigil-setup-token': `vst_${key}` };
   if (accepts(op, 'apiKey')) return { 'x-api-key': key };
   if (accepts(op, 'adminApiKey') || accepts(op, 'bearerJwt')) return bearer(key);
   if (accepts(op, 'hasuraAdminSecret')) return { 'x-hasura-admin-secret': key, 'x-hasura-role': 'admin' };
@@ -90,6 +93,12 @@ const CALLERS: readonly (readonly [string, (op: OperationInfo, c: Credentials) =
     (op, c) => ({ headers: bearer(c.keys.cliAdmin), grants: accepts(op, 'adminApiKey') ? { role: 'admin', scopes: ['system:admin'] } : undefined }),
   ],
   ['a valid JWT', (op, c) => ({ headers: bearer(c.jwts.admin), grants: accepts(op, 'bearerJwt') ? { role: 'admin', scopes: ['*'] } : undefined })],
+  // The first admin's setup token opens its one operation and nothing else (no role, no scope).
+  [
+    'the setup token',
+    (op, c) => ({ headers: { 'x-vigil-setup-token': c.setupTokens.current }, grants: accepts(op, 'setupToken') ? { role: 'viewer', scopes: [] } : undefined }),
+  ],
+  ['a replaced setup token', (_op, c) => ({ headers: { 'x-vigil-setup-token': c.setupTokens.earlier } })],
 ];
 
 type Expectation = 'allowed' | 401 | 403;
@@ -116,7 +125,8 @@ function effectiveCaller(op: OperationInfo, caller: Caller): Caller {
     (accepts(op, 'apiKey') && 'x-api-key' in h) ||
     ((accepts(op, 'adminApiKey') || accepts(op, 'bearerJwt')) && 'authorization' in h) ||
     (accepts(op, 'sessionCookie') && 'cookie' in h) ||
-    (accepts(op, 'hasuraAdminSecret') && 'x-hasura-admin-secret' in h);
+    (accepts(op, 'hasuraAdminSecret') && 'x-hasura-admin-secret' in h) ||
+    (accepts(op, 'setupToken') && 'x-vigil-setup-token' in h);
   return read ? caller : { headers: {}, grants: undefined };
 }
 
@@ -143,7 +153,9 @@ beforeAll(async () => {
   await revokeApiKey(store, revoked.id);
   const jwt = (role: Role, overrides: Partial<Parameters<typeof signHs256Jwt>[0]> = {}) =>
     signHs256Jwt({ secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience, role, claims: { sub: `matrix-${role}` }, ...overrides });
+  const earlierSetupToken = identity.setupTokens.issue();
   credentials = {
+    setupTokens: { earlier: earlierSetupToken, current: identity.setupTokens.issue() },
     sessions: { viewer: await session('matrix-viewer'), admin: await session('matrix-admin'), expired },
     keys: {
       viewer: (await createApiKey(store, { name: 'matrix-viewer', role: 'viewer', scopes: ['*'] })).key,

@@ -24,6 +24,7 @@ let spec: SpecValidator;
 let adminKey: string;
 let apiKey: string;
 let jwt: string;
+let setupToken: string;
 
 beforeAll(async () => {
   spec = await createSpecValidator();
@@ -35,6 +36,7 @@ beforeAll(async () => {
   await createUser(store, { ...USER, role: 'owner', scrypt: CHEAP_SCRYPT });
   adminKey = (await createApiKey(store, { name: 'contract-admin', role: 'owner', admin: true, scopes: ['*'] })).key;
   apiKey = (await createApiKey(store, { name: 'contract-key', role: 'owner', scopes: ['*'] })).key;
+  setupToken = app.deps.identity.setupTokens.issue();
   jwt = await signHs256Jwt({ secret: JWT_SECRET, role: 'owner', roleClaim: 'role', claims: { sub: USER.username }, expiresInSeconds: 600 });
 });
 
@@ -53,7 +55,7 @@ async function newSession(): Promise<string> {
   return result.sessionId;
 }
 
-const PREFERENCE: readonly CredentialKind[] = ['adminApiKey', 'apiKey', 'sessionCookie', 'bearerJwt', 'hasuraAdminSecret'];
+const PREFERENCE: readonly CredentialKind[] = ['adminApiKey', 'apiKey', 'sessionCookie', 'bearerJwt', 'hasuraAdminSecret', 'setupToken'];
 
 async function credentialHeaders(op: OperationInfo, sessionId: string): Promise<Record<string, string>> {
   if (op.security.mode === 'public') return {};
@@ -69,6 +71,9 @@ async function credentialHeaders(op: OperationInfo, sessionId: string): Promise<
       return { Authorization: `Bearer ${jwt}` };
     case 'hasuraAdminSecret':
       return { 'X-Hasura-Admin-Secret': HASURA_SECRET, 'X-Hasura-Role': 'admin' };
+    case 'setupToken':
+      // The owner exists already: the first admin's creation answers 409 (documented).
+      return { 'X-Vigil-Setup-Token': setupToken };
     default:
       return {};
   }

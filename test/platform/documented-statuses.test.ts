@@ -36,9 +36,12 @@ beforeAll(async () => {
 
 describe('a credential store that cannot answer', () => {
   let app: TestApp;
+  let setupToken: string;
   beforeAll(async () => {
     const store = await createStore({ url: undefined, dataDir: MEMORY_DATA_DIR }, silentLogger);
     app = await startTestApp({ store });
+    // The setup token is checked in memory; with it (and a valid body) the request reaches the store.
+    setupToken = app.deps.identity.setupTokens.issue();
     await store.close(); // every credential check now fails: 503, not 401
   });
   afterAll(async () => {
@@ -51,12 +54,14 @@ describe('a credential store that cannot answer', () => {
       'x-api-key': `vgl_${'a'.repeat(12)}_${'0'.repeat(64)}`,
       authorization: `Bearer vgl_${'b'.repeat(12)}_${'0'.repeat(64)}`,
       cookie: `psession=${'c'.repeat(43)}`,
+      'x-vigil-setup-token': setupToken,
       'content-type': 'application/json',
     };
+    const setup = op.security.mode !== 'public' && op.security.accepted.includes('setupToken');
     const response = await fetch(`${app.baseUrl}${pathOf(op)}`, {
       method: op.method.toUpperCase(),
       headers,
-      body: op.method === 'post' ? '{}' : undefined,
+      body: setup ? JSON.stringify({ username: 'ada', password: 'long enough password' }) : op.method === 'post' ? '{}' : undefined,
     });
     const body = await response.text();
     expect(response.status, body).toBe(503);

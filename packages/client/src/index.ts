@@ -18,6 +18,8 @@ export interface VigilCredentials {
   readonly session?: string;
   /** `X-Hasura-Admin-Secret` (sent with `X-Hasura-Role: admin`). */
   readonly hasuraAdminSecret?: string;
+  /** `X-Vigil-Setup-Token`: the one-time token for `createFirstAdmin` (`<data_dir>/setup-token`). */
+  readonly setupToken?: string;
 }
 
 export interface VigilClientOptions {
@@ -39,6 +41,8 @@ function credentialFor(auth: Auth, credentials: VigilCredentials): string | unde
       return credentials.session;
     case 'X-Hasura-Admin-Secret':
       return credentials.hasuraAdminSecret;
+    case 'X-Vigil-Setup-Token':
+      return credentials.setupToken;
     case 'X-Hasura-Role':
       return credentials.hasuraAdminSecret === undefined ? undefined : 'admin';
     default:
