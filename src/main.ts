@@ -108,6 +108,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
         if (!coordinator || coordinator.isLocal(result.source)) remember(result);
       },
       ...(coordinator ? { coordinator } : {}),
+      maxConcurrentProbes: config.engine.maxConcurrentProbes,
     }));
     const identity = (opened.identity = createIdentityService({
       store,

@@ -128,6 +128,6 @@ export function buildConfig(input: BuildInput): VigilConfig {
     }
   }
   if (!parsed.success || sentences.length > 0) throw new ConfigError(sentences, where);
-  const { server, store, auth, log, families, history, status_page: statusPage, alerts } = parsed.data;
-  return { server, store, auth, sources, invalidSources, families: families ?? {}, history, statusPage, alerts, log };
+  const { server, store, auth, engine, log, families, history, status_page: statusPage, alerts } = parsed.data;
+  return { server, store, auth, engine, sources, invalidSources, families: families ?? {}, history, statusPage, alerts, log };
 }

@@ -10,6 +10,7 @@ import type { SecretContext } from './secret-ref.ts';
 import { alertsSection } from './schema/alerts.ts';
 import { authSection } from './schema/auth.ts';
 import { historySection, statusPageSection } from './schema/history.ts';
+import { engineSection } from './schema/engine.ts';
 import { section } from './schema/fields.ts';
 import { logSection } from './schema/log.ts';
 import { sourceList } from './schema/sources.ts';
@@ -42,6 +43,7 @@ export function rootSchema<S extends z.ZodType, F extends z.ZodType>(secrets: Se
     server: serverSection.prefault({}),
     store: storeSection(secrets).prefault({}),
     auth: authSection(secrets).prefault({}),
+    engine: engineSection.prefault({}),
     log: logSection.prefault({}),
     sources: sources.optional(),
     families: families.optional(),

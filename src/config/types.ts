@@ -85,6 +85,11 @@ export interface AuthConfig {
   readonly credentialCacheTtlMs: number;
 }
 
+export interface EngineConfig {
+  /** Probes running at once, at most; the rest wait their turn (late, never a `timeout`). */
+  readonly maxConcurrentProbes: number;
+}
+
 /**
  * Which sources each documented API family reports, by source name. The families' own
  * sections are parsed by their modules; the loader keeps them as plain data here.
@@ -95,6 +100,7 @@ export interface VigilConfig {
   readonly server: ServerConfig;
   readonly store: StoreConfig;
   readonly auth: AuthConfig;
+  readonly engine: EngineConfig;
   readonly sources: readonly SourceDefinition[];
   /**
    * Sources the loader could not accept (unknown kind, unparseable URL, missing secret):

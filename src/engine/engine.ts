@@ -7,6 +7,9 @@ import { redactSecrets, safeErrorMessage } from '../shared/redact.ts';
 import { runCheck, secretsOf } from '../checks/run-check.ts';
 import { CheckConfigError, failureText, type Check, type CheckResult, type SourceDefinition, type SourceKind } from '../checks/types.ts';
 import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';
+import { DEFAULT_MAX_CONCURRENT_PROBES } from '../shared/engine-defaults.ts';
+import { createProbeLimiter } from './limiter.ts';
+import { FIRST_RUNS_PER_SECOND, firstRunDelayMs } from './phase.ts';
 import type { HealthEngine, ProbeCoordinator, SourceState } from './types.ts';
 
 export interface HealthEngineInput {
@@ -28,6 +31,10 @@ export interface HealthEngineInput {
    * and takes its results, which come back through `adopt` once the store accepted them.
    */
   readonly coordinator?: ProbeCoordinator;
+  /** Probes running at once, at most (`engine.max_concurrent_probes`); more wait their turn. */
+  readonly maxConcurrentProbes?: number;
+  /** How fast first runs are started (see phase.ts); tests of the spread lower it. */
+  readonly firstRunsPerSecond?: number;
 }
 
 interface Slot {
@@ -35,6 +42,8 @@ interface Slot {
   /** Absent when the source cannot run (invalid, or its factory refused it). */
   readonly handle: ManagedCheckHandle | undefined;
   latest: CheckResult | undefined;
+  /** What sources() hands out; replaced (never mutated) on every result. */
+  state: SourceState;
   inFlight: Promise<CheckResult> | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -47,6 +56,12 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   // Every run in flight listens for stop(); with many sources that is many listeners, not a leak.
   setMaxListeners(0, stopping.signal);
   const slots = new Map<string, Slot>();
+  const limiter = createProbeLimiter(input.maxConcurrentProbes ?? DEFAULT_MAX_CONCURRENT_PROBES);
+  // Slots without a result yet: readiness is a counter, not a scan of every slot per result.
+  let unchecked = 0;
+  let resultRevision = 0;
+  let statusRevision = 0;
+  let listed: { readonly revision: number; readonly states: readonly SourceState[] } | undefined;
   let started = false;
   // Readiness is judged only once every slot exists (failed ones are recorded while building).
   let built = false;
@@ -85,8 +100,12 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
 
   function record(slot: Slot, result: CheckResult): void {
     const previous = slot.latest;
+    if (previous === undefined) unchecked -= 1;
     slot.latest = result;
+    slot.state = { definition: slot.definition, latest: result };
+    resultRevision += 1;
     if (previous?.status !== result.status) {
+      statusRevision += 1;
       const fields = {
         source: result.source,
         kind: result.kind,
@@ -104,7 +123,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   }
 
   function checkReady(): void {
-    if ([...slots.values()].every((s) => s.latest !== undefined)) markReady();
+    if (unchecked === 0) markReady();
   }
 
   function addSlot(definition: SourceDefinition, handle: ManagedCheckHandle | undefined): Slot | undefined {
@@ -112,8 +131,9 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
       logger.error({ source: definition.name }, `source "${definition.name}" is declared twice; the second one is ignored`);
       return undefined;
     }
-    const slot: Slot = { definition, handle, latest: undefined, inFlight: undefined, timer: undefined };
+    const slot: Slot = { definition, handle, latest: undefined, state: { definition, latest: undefined }, inFlight: undefined, timer: undefined };
     slots.set(definition.name, slot);
+    unchecked += 1;
     return slot;
   }
 
@@ -145,7 +165,11 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     if (slot.inFlight) return slot.inFlight;
     const handle = slot.handle;
     if (!handle) return Promise.resolve(slot.latest as CheckResult);
-    const inFlight = runCheck(slot.definition, handle, { signal: stopping.signal, now })
+    const inFlight = limiter
+      .run(() =>
+        // Stopped while waiting for a turn: nothing to probe.
+        stopping.signal.aborted ? Promise.resolve(slot.latest as CheckResult) : runCheck(slot.definition, handle, { signal: stopping.signal, now }),
+      )
       .catch((error: unknown) => brokenRun(slot.definition, handle.kind, error))
       .then((result) => {
         // A run cut short by stop() says nothing about the dependency.
@@ -177,15 +201,16 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     schedule(slot, Math.max(0, slot.definition.intervalMs - (performance.now() - tickStarted)));
   }
 
-  function snapshot(slot: Slot): SourceState {
-    return { definition: slot.definition, latest: slot.latest };
+  function firstRunDelay(slot: Slot, runnable: number): number {
+    return firstRunDelayMs(slot.definition.name, slot.definition.intervalMs, runnable, input.firstRunsPerSecond ?? FIRST_RUNS_PER_SECOND);
   }
 
   return {
     start() {
       if (started || stopping.signal.aborted) return;
       started = true;
-      for (const slot of slots.values()) if (slot.handle) schedule(slot, 0);
+      const runnable = [...slots.values()].filter((slot) => slot.handle);
+      for (const slot of runnable) schedule(slot, firstRunDelay(slot, runnable.length));
     },
 
     async stop() {
@@ -202,12 +227,17 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     },
 
     sources() {
-      return [...slots.values()].map(snapshot);
+      // One array per result, shared by every request until the next result.
+      if (listed?.revision !== resultRevision) listed = { revision: resultRevision, states: [...slots.values()].map((slot) => slot.state) };
+      return listed.states;
     },
 
     source(name) {
-      const slot = slots.get(name);
-      return slot ? snapshot(slot) : undefined;
+      return slots.get(name)?.state;
+    },
+
+    revision() {
+      return { results: resultRevision, statuses: statusRevision };
     },
 
     ready() {

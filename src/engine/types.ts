@@ -7,6 +7,11 @@ export interface SourceState {
   readonly latest: CheckResult | undefined;
 }
 
+export interface EngineRevision {
+  readonly results: number;
+  readonly statuses: number;
+}
+
 /** Overall status across sources, Spring-style: the order is the severity. */
 export type AggregateStatus = 'ok' | 'degraded' | 'unhealthy';
 
@@ -21,6 +26,12 @@ export interface HealthEngine {
   /** Every configured source (including `failed` ones), in configuration order. */
   sources(): readonly SourceState[];
   source(name: string): SourceState | undefined;
+  /**
+   * Counters that grow on every recorded result (`results`) and on every change of a source's
+   * status (`statuses`, including its first result): answers built from the snapshot are
+   * rebuilt only when the counter they depend on moved.
+   */
+  revision(): EngineRevision;
   /** Resolves once every source has finished at least one run (used at start-up and in tests). */
   ready(): Promise<void>;
   /** Runs one source now, outside its schedule, and resolves with the result (tests, CLI). */

@@ -201,7 +201,8 @@ describe('bad top-level settings refuse start-up, naming the key and what is exp
     ['sources: {}\n', 'sources must be a list of sources (each a mapping with name and kind)'],
     ['sources:\n  - kind: redis\n', 'sources[0].name must be a name of letters, digits, ".", "_" or "-" (at most 128 characters)'],
     ['sources:\n  - { name: a, kind: redis }\n  - { name: a, kind: redis }\n', 'sources[1].name must be unique ("a" is used twice)'],
-    ['colour: blue\n', 'colour is not a known key (expected one of server, store, auth, log, sources, families, history, status_page, alerts)'],
+    ['colour: blue\n', 'colour is not a known key (expected one of server, store, auth, engine, log, sources, families, history, status_page, alerts)'],
+    ['engine:\n  max_concurrent_probes: 0\n', 'engine.max_concurrent_probes must be an integer from 1 to 100000'],
   ])('%j', (yaml, issue) => {
     expect(issuesOf(() => load(yaml))).toEqual([issue]);
   });

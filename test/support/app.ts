@@ -25,7 +25,7 @@ import { createApp } from '../../src/app.ts';
 import { readBuildInfo } from '../../src/build-info.ts';
 import type { SourceDefinition } from '../../src/checks/types.ts';
 import { buildConfig, SOURCE_DEFAULTS } from '../../src/config/build.ts';
-import type { AuthConfig, JwtConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
+import type { AuthConfig, EngineConfig, JwtConfig, ServerConfig, StoreConfig, VigilConfig } from '../../src/config/types.ts';
 import { JWT_DEFAULTS } from '../../src/shared/jwt-policy.ts';
 import { createHealthEngine } from '../../src/engine/engine.ts';
 import { createHistoryService, type HistoryService } from '../../src/history/service.ts';
@@ -47,6 +47,7 @@ export type TestSource = { readonly name: string; readonly kind: string } & Part
 export interface TestConfigInput {
   readonly server?: Partial<ServerConfig>;
   readonly store?: Partial<StoreConfig>;
+  readonly engine?: Partial<EngineConfig>;
   readonly auth?: Partial<Omit<AuthConfig, 'session' | 'throttle' | 'jwt'>> & {
     /** auth.jwt.max_lifetime and clock_skew default as in the loader. */
     readonly jwt?: Omit<JwtConfig, 'maxLifetimeMs' | 'clockSkewMs'> & Partial<Pick<JwtConfig, 'maxLifetimeMs' | 'clockSkewMs'>>;
@@ -99,6 +100,7 @@ export function testConfig(input: TestConfigInput = {}): VigilConfig {
       session: { ...base.auth.session, ...input.auth?.session },
       throttle: { ...base.auth.throttle, maxFailures: 1_000, maxAccountFailures: 1_000, ...input.auth?.throttle },
     },
+    engine: { ...base.engine, ...input.engine },
     sources: (input.sources ?? []).map(testSource),
     invalidSources: input.invalidSources ?? [],
     families: input.families ?? {},
@@ -195,6 +197,7 @@ export async function startTestApp(input: TestAppInput = {}): Promise<TestApp> {
         logger,
         now,
         onResult: history.record,
+        maxConcurrentProbes: config.engine.maxConcurrentProbes,
       });
       cleanups.push(() => created.stop());
       created.start();
