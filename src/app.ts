@@ -1,6 +1,7 @@
 // Builds Vigil's Express app from the spec: every operation of openapi/ is routed to the
 // handler of the same operationId, behind spec-driven authentication and
 // express-openapi-validator (requests and responses). Does not listen.
+import type { RequestListener } from 'node:http';
 import cookieParser from 'cookie-parser';
 import express, { type RequestHandler } from 'express';
 import * as eov from 'express-openapi-validator';
@@ -9,12 +10,16 @@ import { createAuthMiddleware } from './http/auth.ts';
 import { createDocsRouter } from './http/docs.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { answerHeadAsGet, refuseBracketedQueryKeys, setCacheControl } from './http/http-semantics.ts';
+import { createFastPath, withFastPath, type FastPath } from './http/fast-path.ts';
+import { createMatchMiddleware } from './http/match.ts';
+import { createSpecValidator } from './http/spec-validator.ts';
 import { httpProblem, problemFor } from './http/problem.ts';
 import { createRefusalRenderer, type RenderRefusal } from './http/refusal.ts';
-import { createRequestLogger } from './http/request-log.ts';
-import { documentedQueryParameters, findOperation, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
+import { createRequestLog, type RequestLog } from './http/request-log.ts';
+import { createOperationMatcher, documentedQueryParameters, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
+import { createPublicAnswers } from './routes/public-answers.ts';
 
 /** The answers the listener gives before the app sees a request, in the app's error shapes (see refusal.ts). */
 export function refusalOf(app: express.Express): RenderRefusal | undefined {
@@ -24,6 +29,8 @@ export function refusalOf(app: express.Express): RenderRefusal | undefined {
 export interface AppOptions {
   /** Another spec file (tests); defaults to openapi/openapi.yaml. */
   readonly specPath?: string;
+  /** Shared with the fast path, so both write the same line. */
+  readonly requestLog?: RequestLog;
 }
 
 /**
@@ -74,9 +81,10 @@ function validatorMiddleware(spec: LoadedSpec): RequestHandler[] {
 }
 
 /** Wraps a body parser so it runs only for operations that document a request body. */
-function onlyWithDocumentedBody(operations: readonly OperationInfo[], parser: RequestHandler, name: string): RequestHandler {
+function onlyWithDocumentedBody(parser: RequestHandler, name: string): RequestHandler {
   const parse: RequestHandler = (req, res, next) => {
-    if (!findOperation(operations, req.method, req.path)?.hasRequestBody) return next();
+    // Matched once, first thing in the app (createMatchMiddleware).
+    if (!(res.locals.operation as OperationInfo | undefined)?.hasRequestBody) return next();
     return parser(req, res, next);
   };
   // The layer keeps the parser's name (jsonParser, urlencodedParser) for whoever inspects the stack.
@@ -102,27 +110,27 @@ export async function createApp(
   app.set('etag', false);
   app.set('trust proxy', server.trustProxy);
 
-  app.use(createRequestLogger({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) }));
+  app.use((options.requestLog ?? createRequestLog({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) })).middleware);
   app.use(answerHeadAsGet());
+  app.use(createMatchMiddleware(createOperationMatcher(operations)));
   app.use(createDocsRouter(spec));
-  app.use(setCacheControl(operations));
+  app.use(setCacheControl());
   app.use(refuseBracketedQueryKeys());
   // Bodies are parsed only for operations that document one (000's POST, login): a GET with a
   // body is answered as the GET, never with a body parser's 400/413/415 before authentication.
-  app.use(onlyWithDocumentedBody(operations, express.json({ limit: server.bodyLimitBytes }), 'jsonParser'));
+  app.use(onlyWithDocumentedBody(express.json({ limit: server.bodyLimitBytes }), 'jsonParser'));
   // The login operation also takes an HTML form body.
-  app.use(onlyWithDocumentedBody(operations, express.urlencoded({ extended: false, limit: server.bodyLimitBytes }), 'urlencodedParser'));
+  app.use(onlyWithDocumentedBody(express.urlencoded({ extended: false, limit: server.bodyLimitBytes }), 'urlencodedParser'));
   app.use(cookieParser());
   app.use(
     createAuthMiddleware({
-      operations,
       identity: deps.identity,
       retryAfterSeconds: Math.max(1, Math.ceil(deps.config.auth.throttle.windowMs / 1000)),
     }),
   );
   app.use(validatorMiddleware(spec));
 
-  // res.locals.operationId is set by the auth middleware, which matches every request first.
+  // res.locals.operation(Id) is set by the match middleware, first thing in the app.
   for (const op of operations) app[op.method](op.expressPath, handlers[op.operationId] as RequestHandler);
 
   app.use((_req, _res, next) => next(httpProblem(problemFor(404, 'No such endpoint'))));
@@ -135,4 +143,44 @@ export async function createApp(
     }),
   );
   return app;
+}
+
+export interface RequestListenerOptions extends AppOptions {
+  /** Answer plain public probe requests before Express (default true; tests compare both). */
+  readonly fastPath?: boolean;
+}
+
+export interface VigilListener {
+  /** What node:http's createServer takes: the fast path, then the Express app. */
+  readonly listener: RequestListener;
+  readonly app: express.Express;
+  /** Absent when turned off. */
+  readonly fastPath?: FastPath;
+}
+
+/** The app behind the fast path (src/http/fast-path.ts), sharing one request log. */
+export async function createRequestListener(
+  deps: AppDeps,
+  factories: readonly FamilyHandlersFactory[] = familyHandlerFactories,
+  options: RequestListenerOptions = {},
+): Promise<VigilListener> {
+  const spec = await loadSpec(options.specPath);
+  const requestLog =
+    options.requestLog ?? createRequestLog({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) });
+  const app = await createApp(deps, factories, { ...options, requestLog });
+  if (options.fastPath === false) return { app, listener: app };
+  const validator = await createSpecValidator(options.specPath);
+  const reported = new Set<string>();
+  const fastPath = createFastPath({
+    answers: createPublicAnswers(deps),
+    operations: spec.operations,
+    validator,
+    requestLog,
+    onInvalid(operationId, errors) {
+      if (reported.has(operationId)) return;
+      reported.add(operationId);
+      deps.logger.error({ operationId, validationErrors: errors }, 'an answer does not match the API contract; the full stack answers it');
+    },
+  });
+  return { app, fastPath, listener: withFastPath(fastPath, app) };
 }

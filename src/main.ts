@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { createApp, refusalOf } from './app.ts';
+import { createRequestListener, refusalOf } from './app.ts';
 import { safeErrorMessage } from './shared/redact.ts';
 import { readBuildInfo } from './build-info.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
@@ -129,7 +129,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     }
     await coordinator?.start(engine);
     engine.start();
-    const app = await createApp({
+    const { listener, app } = await createRequestListener({
       config,
       engine: coordinator ? coordinator.view(engine) : engine,
       ...(coordinator ? { coordination: coordinator } : {}),
@@ -142,7 +142,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       now: Date.now,
       shuttingDown: lifecycle.shuttingDown,
     });
-    url = await lifecycle.listen(app, { refusal: refusalOf(app) });
+    url = await lifecycle.listen(listener, { refusal: refusalOf(app) });
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
     // Not awaited: the caller installs its signal handlers as soon as the port is open.
     identity.adminExists().then(

@@ -31,7 +31,7 @@ import {
   type SharedResult,
 } from './lease-sql.ts';
 import { startListener, type Listener } from './listener.ts';
-import { withStaleness } from './staleness.ts';
+import { resultAgeMs, staleAfterMs, withStaleness } from './staleness.ts';
 import type { CoordinationStatus, LeaseChangeCounts } from './types.ts';
 
 /** Kinds that describe the host they run on: every replica probes and reports its own. */
@@ -337,8 +337,38 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
 
     view(base) {
       const shown = (state: SourceState): SourceState => (known.has(state.definition.name) ? withStaleness(state, now()) : state);
+      // Results turn stale with the clock, not with a new result, and answers cached on the
+      // revision (the fast path's) must see that. Between two results of the base engine a
+      // source only ever turns stale (never fresh again), so the base revision and the number
+      // of stale sources together name the view; the count is redone only when the base moved
+      // or the next source is due to turn stale.
+      let counted: { results: number; stale: number; nextDueMs: number } | undefined;
+      const staleCount = (results: number, nowMs: number): number => {
+        if (counted && counted.results === results && nowMs <= counted.nextDueMs) return counted.stale;
+        let stale = 0;
+        let nextDueMs = Number.POSITIVE_INFINITY;
+        for (const state of base.sources()) {
+          if (!state.latest || !known.has(state.definition.name)) continue;
+          const age = resultAgeMs(state.latest, nowMs);
+          const after = staleAfterMs(state.definition);
+          if (age > after) stale += 1;
+          else nextDueMs = Math.min(nextDueMs, nowMs + (after - age));
+        }
+        counted = { results, stale, nextDueMs };
+        return stale;
+      };
+      let seen = { results: -1, statuses: -1, stale: -1 };
+      const revision = { results: 0, statuses: 0 };
       return {
         ...base,
+        revision: () => {
+          const moved = base.revision();
+          const stale = staleCount(moved.results, now());
+          if (moved.results !== seen.results || stale !== seen.stale) revision.results += 1;
+          if (moved.statuses !== seen.statuses || stale !== seen.stale) revision.statuses += 1;
+          seen = { ...moved, stale };
+          return { ...revision };
+        },
         sources: () => base.sources().map(shown),
         source: (name) => {
           const state = base.source(name);

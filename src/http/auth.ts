@@ -5,11 +5,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { holdsScope } from '../identity/api-keys.ts';
 import { IdentityUnavailableError } from '../identity/index.ts';
 import { roleAtLeast, type IdentityService, type Principal } from '../identity/types.ts';
-import { documentsStatus, findOperation, type OperationInfo } from './spec.ts';
+import { documentsStatus, type OperationInfo } from './spec.ts';
 import { httpProblem, problemFor } from './problem.ts';
 
 export interface AuthMiddlewareInput {
-  readonly operations: readonly OperationInfo[];
   readonly identity: IdentityService;
   /** Seconds a throttled client is told to wait (Retry-After) when identity does not say. */
   readonly retryAfterSeconds: number;
@@ -29,11 +28,10 @@ function hasScope(principal: Principal, scope: string | undefined): boolean {
 }
 
 export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler {
-  const { operations, identity, retryAfterSeconds } = input;
+  const { identity, retryAfterSeconds } = input;
   return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const op = findOperation(operations, req.method, req.path);
-    // Known before the handler runs, so even a refused request's log line names its operation.
-    if (op) res.locals.operationId = op.operationId;
+    // Matched once, first thing in the app (createMatchMiddleware).
+    const op = res.locals.operation as OperationInfo | undefined;
     if (!op || op.security.mode === 'public') return next();
     let outcome: Awaited<ReturnType<IdentityService['authenticate']>>;
     try {

@@ -22,9 +22,13 @@ interface ValidationItem {
 }
 
 /** The family whose error shape a request gets: its operation's, else its path's, else `health`. */
-export function familyOf(operations: readonly OperationInfo[], req: Request): ApiFamily {
-  const op = findOperation(operations, req.method, req.path) ?? operationsOnPath(operations, req.path)[0];
-  return op?.family ?? 'health';
+export function familyOf(operations: readonly OperationInfo[], req: Request, op: OperationInfo | undefined = findOperation(operations, req.method, req.path)): ApiFamily {
+  return (op ?? operationsOnPath(operations, req.path)[0])?.family ?? 'health';
+}
+
+/** The request's operation: the app's one match when it ran, else matched here. */
+function operationOf(operations: readonly OperationInfo[], req: Request, res: Response): OperationInfo | undefined {
+  return 'operation' in res.locals ? (res.locals.operation as OperationInfo | undefined) : findOperation(operations, req.method, req.path);
 }
 
 function errorFields(err: unknown): { status?: number; type?: string; errors?: ValidationItem[]; headers?: Record<string, string> } {
@@ -115,7 +119,7 @@ export function createErrorHandler(input: ErrorHandlerInput): ErrorRequestHandle
     if (headers && !(err instanceof HttpProblem)) {
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     }
-    const op = findOperation(operations, req.method, req.path);
+    const op = operationOf(operations, req, res);
     if (op && !documentsStatus(op, problem.status)) {
       const key = `${op.operationId} ${problem.status}`;
       if (!warnedUndocumented.has(key)) {
@@ -123,6 +127,6 @@ export function createErrorHandler(input: ErrorHandlerInput): ErrorRequestHandle
         logger.warn({ operationId: op.operationId, status: problem.status }, 'answering with a status the operation does not document');
       }
     }
-    send(res, problem.status, renderError(familyOf(operations, req), problem));
+    send(res, problem.status, renderError(familyOf(operations, req, op), problem));
   };
 }

@@ -12,7 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { httpProblem, problemFor } from './problem.ts';
-import { findOperation, type OperationInfo } from './spec.ts';
+import type { OperationInfo } from './spec.ts';
 
 const headRequests = new WeakSet<IncomingMessage>();
 
@@ -36,9 +36,10 @@ export function cacheControlFor(op: OperationInfo | undefined): string {
   return op && op.security.mode !== 'public' ? 'no-store' : 'no-cache';
 }
 
-export function setCacheControl(operations: readonly OperationInfo[]): RequestHandler {
-  return function cacheControl(req: Request, res: Response, next: NextFunction): void {
-    res.setHeader('Cache-Control', cacheControlFor(findOperation(operations, req.method, req.path)));
+/** After the match middleware: reads the request's operation from `res.locals.operation`. */
+export function setCacheControl(): RequestHandler {
+  return function cacheControl(_req: Request, res: Response, next: NextFunction): void {
+    res.setHeader('Cache-Control', cacheControlFor(res.locals.operation as OperationInfo | undefined));
     next();
   };
 }

@@ -2,15 +2,17 @@
 // harmless ones are never logged, bodies never, and every query value is masked except those
 // of the parameters the spec documents (none of which is a secret): a key sent under any
 // other name (`?k=vgl_...`) must not reach the log.
+// One call on the shared logger when the response finishes: no child logger per request
+// (pino-http's cost under a flood), and the fast path writes the very same line.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { wasHeadRequest } from './http-semantics.ts';
 
 const SECRET_PARAM = /token|key|secret|pass|auth|session|signature|sig|code|credential|jwt/i;
 const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'accept'] as const;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * `url` with every query value replaced by `***`, except the values of `loggable` parameters
@@ -28,15 +30,7 @@ export function safeRequestUrl(url: string, loggable: ReadonlySet<string> = new 
   return `${url.slice(0, question)}${query ? `?${query}` : ''}`;
 }
 
-
-type VigilRequest = IncomingMessage & { originalUrl?: string; id?: unknown };
-
-function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
-}
+type Locals = { locals?: Record<string, unknown> };
 
 export interface RequestLoggerInput {
   readonly logger: Logger;
@@ -44,37 +38,64 @@ export interface RequestLoggerInput {
   readonly loggableQueryParameters: ReadonlySet<string>;
 }
 
-export function createRequestLogger(input: RequestLoggerInput): RequestHandler {
+export interface RequestLog {
+  /** Express middleware: sets the request id and logs the line when the response finishes. */
+  readonly middleware: RequestHandler;
+  /** The id a request goes by: a sane `X-Request-Id` it brought, else a new UUID. Sets the header. */
+  requestId(req: IncomingMessage, res: ServerResponse): string;
+  /** Writes the request's line (the fast path calls this itself once it has answered). */
+  record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void;
+}
+
+export function createRequestLog(input: RequestLoggerInput): RequestLog {
   const { logger, loggableQueryParameters } = input;
-  return pinoHttp({
-    logger,
-    genReqId: requestId,
-    wrapSerializers: false,
-    serializers: {
-      req: (req: VigilRequest) => {
-        const headers: Record<string, unknown> = {};
-        for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
-        return {
-          id: req.id,
+
+  function requestId(req: IncomingMessage, res: ServerResponse): string {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    return id;
+  }
+
+  function record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void {
+    const status = res.statusCode;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    const headers: Record<string, unknown> = {};
+    for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    logger[level](
+      {
+        req: {
+          id,
           method: wasHeadRequest(req) ? 'HEAD' : req.method,
-          url: safeRequestUrl(req.originalUrl ?? req.url ?? '', loggableQueryParameters),
+          url: safeRequestUrl(url, loggableQueryParameters),
           remoteAddress: req.socket?.remoteAddress,
           headers,
-        };
+        },
+        res: { statusCode: status },
+        responseTime: Math.round(performance.now() - startedAt),
+        ...(operationId ? { operationId } : {}),
       },
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-    // The error handler has already logged the cause (redacted); pino-http's own synthetic
-    // "failed with status code 500" error would only add a meaningless stack.
-    customErrorObject: (_req, _res, _error, val: Record<string, unknown>) => {
-      const { err: _err, ...rest } = val;
-      return rest;
-    },
-    customErrorMessage: () => 'request failed',
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    customProps: (_req, res) => {
-      const operationId = (res as ServerResponse & { locals?: Record<string, unknown> }).locals?.operationId;
-      return operationId ? { operationId } : {};
-    },
-  }) as unknown as RequestHandler;
+      status >= 500 ? 'request failed' : 'request completed',
+    );
+  }
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const startedAt = performance.now();
+    const id = requestId(req, res);
+    (req as IncomingMessage & { id?: string }).id = id;
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      const operationId = (res as unknown as Locals).locals?.operationId;
+      record(req, res, id, startedAt, typeof operationId === 'string' ? operationId : undefined);
+    };
+    // `close` without `finish`: the client went away before the answer was sent.
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
+
+  return { middleware, requestId, record };
 }

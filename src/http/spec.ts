@@ -276,6 +276,32 @@ export function findOperation(
   return undefined;
 }
 
+export type OperationMatcher = (method: string, path: string) => OperationInfo | undefined;
+
+/**
+ * `findOperation` precompiled for a request path: literal paths from a map (case-insensitive,
+ * optional trailing slash), templated ones by their patterns. The app matches each request
+ * once with this and keeps the answer in `res.locals.operation`.
+ */
+export function createOperationMatcher(operations: readonly OperationInfo[]): OperationMatcher {
+  const literal = new Map<string, OperationInfo>();
+  const templated: OperationInfo[] = [];
+  for (const op of operations) {
+    if (op.path.includes('{')) templated.push(op);
+    else literal.set(`${op.method} ${op.path.toLowerCase()}`, op);
+  }
+  templated.sort((a, b) => paramCount(a.path) - paramCount(b.path));
+  const lookup = (method: string, path: string): OperationInfo | undefined => {
+    let key = path.toLowerCase();
+    if (key.length > 1 && key.endsWith('/')) key = key.slice(0, -1);
+    return literal.get(`${method} ${key}`) ?? templated.find((op) => op.method === method && op.pattern.test(path));
+  };
+  return (method, path) => {
+    const lower = method.toLowerCase();
+    return lookup(lower, path) ?? (lower === 'head' ? lookup('get', path) : undefined);
+  };
+}
+
 /** Does `op` document `status` (exactly, as `4XX`, or through `default`)? */
 export function documentsStatus(op: OperationInfo, status: number): boolean {
   const code = String(status);

@@ -40,3 +40,22 @@ export type OperationHandlers = Readonly<Record<string, RequestHandler>>;
 
 /** Each family module exports one of these; createApp checks the union against the spec. */
 export type FamilyHandlersFactory = (deps: AppDeps) => OperationHandlers;
+
+/**
+ * A public snapshot answer as data, built by the family's module: the Express handler sends it
+ * (`sendAnswer`) and the fast path caches it, so both paths answer from the same function.
+ */
+export interface PublicAnswer<Body = unknown> {
+  readonly status: number;
+  readonly contentType: 'application/json' | 'text/plain';
+  /** An object (sent as JSON, as res.json does) or, for text/plain, a string. */
+  readonly body: Body;
+}
+
+/** How the fast path gets one operation's parameter-less answer. */
+export interface PublicAnswerSource {
+  readonly operationId: string;
+  /** Equal keys, equal answers: the answer is rebuilt only when the key changes. */
+  key(): string;
+  build(): PublicAnswer;
+}

@@ -1,8 +1,9 @@
 // 002's health: public `GET /v1/health` and session-protected `GET /v1/admin/health`
 // (the platform's auth middleware checked the session and role before this runs).
 import type { RequestHandler } from 'express';
-import type { AppDeps, FamilyHandlersFactory } from '../http/types.ts';
+import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
 import { renderAdminHealth, renderPublicHealth, type AdminHealthInput, type ComponentState } from '../render/admin.ts';
+import { sendAnswer } from '../http/answer.ts';
 import { computeSourceHash } from '../source-hash.ts';
 import { renderHealthJson } from '../render/health-json.ts';
 import { sendHealthJson, wantsHealthJson } from '../http/health-json.ts';
@@ -23,6 +24,27 @@ export function parseAdminFamily(deps: Pick<AppDeps, 'config' | 'engine'>): Admi
   );
 }
 
+/** The engine's view of the admin family's two components. */
+function adminInput(deps: Pick<AppDeps, 'config' | 'engine' | 'startedAt'>): () => AdminHealthInput {
+  const sources = parseAdminFamily(deps);
+  const state = (name: string | undefined): ComponentState | null => {
+    if (name === undefined) return null;
+    // Every validated source is known to the engine; were one missing, it has no result.
+    const source = deps.engine.source(name);
+    return { critical: source?.definition.critical ?? true, latest: source?.latest };
+  };
+  return () => ({ database: state(sources.database), cache: state(sources.cache), startedAt: deps.startedAt });
+}
+
+/** 002's public `GET /v1/health`. */
+export function createPublicHealthAnswer(deps: Pick<AppDeps, 'config' | 'engine' | 'startedAt'>): () => PublicAnswer {
+  const input = adminInput(deps);
+  return () => {
+    const report = renderPublicHealth(input());
+    return { status: report.status, contentType: 'application/json', body: report.body };
+  };
+}
+
 export interface AdminHandlersOptions {
   /** The source hash to report; computed from the installation when absent. */
   readonly sourceHash?: string;
@@ -32,30 +54,20 @@ export interface AdminHandlersOptions {
 export function createAdminHandlers(options: AdminHandlersOptions = {}): FamilyHandlersFactory {
   return (deps) => {
     const sources = parseAdminFamily(deps);
+    const input = adminInput(deps);
+    const publicHealth = createPublicHealthAnswer(deps);
     // Once per start-up: the files do not change under a running service.
     const sourceHash = options.sourceHash ?? computeSourceHash();
 
-    const state = (name: string | undefined): ComponentState | null => {
-      if (name === undefined) return null;
-      // Every validated source is known to the engine; were one missing, it has no result.
-      const source = deps.engine.source(name);
-      return { critical: source?.definition.critical ?? true, latest: source?.latest };
-    };
-    const input = (): AdminHealthInput => ({
-      database: state(sources.database),
-      cache: state(sources.cache),
-      startedAt: deps.startedAt,
-    });
-
     const getPublicHealth: RequestHandler = (req, res) => {
-      const report = renderPublicHealth(input());
       if (wantsHealthJson(req)) {
+        const report = renderPublicHealth(input());
         const status = report.body.status === 'healthy' ? 'pass' : report.body.status === 'degraded' ? 'warn' : 'fail';
         const reported = [sources.database, sources.cache].flatMap((name) => (name === undefined ? [] : (deps.engine.source(name) ?? [])));
         const body = renderHealthJson({ status, build: deps.build, description: 'Vigil: database and cache (families.admin)', sources: reported, withOutput: false });
         return sendHealthJson(res, report.status, body);
       }
-      res.status(report.status).json(report.body);
+      sendAnswer(res, publicHealth());
     };
     const getAdminHealth: RequestHandler = (_req, res) => {
       const report = renderAdminHealth({ ...input(), sourceHash });

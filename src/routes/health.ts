@@ -6,7 +6,8 @@ import { safeErrorMessage } from '../shared/redact.ts';
 import { configSecrets } from '../config/secrets.ts';
 import type { HealthEngine } from '../engine/types.ts';
 import { renderError } from '../http/errors.ts';
-import type { FamilyHandlersFactory } from '../http/types.ts';
+import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
+import type { HealthBasic } from '../../generated/types.gen.ts';
 import { parseHealthConfig } from '../config/families/health.ts';
 import {
   isUnavailable,
@@ -83,9 +84,25 @@ function sendUnavailable(res: Response, value: Unavailable): void {
   res.status(503).json(renderError('health', { status: 503, code: 'unavailable', message: value.unavailable }));
 }
 
-export const healthHandlers: FamilyHandlersFactory = (deps) => {
+function healthConfigOf(deps: Pick<AppDeps, 'config'>) {
   const sources = [...deps.config.sources, ...deps.config.invalidSources.map((s) => s.definition)];
-  const config = parseHealthConfig(deps.config.families.health, sources);
+  return parseHealthConfig(deps.config.families.health, sources);
+}
+
+/** 001's public `GET /health`. */
+export function createHealthBasicAnswer(deps: Pick<AppDeps, 'config' | 'engine' | 'build' | 'startedAt' | 'now'>): () => PublicAnswer<HealthBasic> {
+  const config = healthConfigOf(deps);
+  const startedAtMs = deps.startedAt.getTime();
+  return () => ({
+    status: 200,
+    contentType: 'application/json',
+    body: renderHealthBasic({ config, lookup: snapshot(deps.engine), build: deps.build, startedAtMs, nowMs: deps.now() }),
+  });
+}
+
+export const healthHandlers: FamilyHandlersFactory = (deps) => {
+  const config = healthConfigOf(deps);
+  const basic = createHealthBasicAnswer(deps);
   const secrets = configSecrets(deps.config);
   const migrations = createMigrationStatusCache({
     store: deps.store,
@@ -93,7 +110,6 @@ export const healthHandlers: FamilyHandlersFactory = (deps) => {
     onError: (error) =>
       deps.logger.error({ reason: safeErrorMessage(error, secrets) }, 'health: cannot read the migration status of the store'),
   });
-  const startedAtMs = deps.startedAt.getTime();
   const healthJsonOf = (status: 'ok' | 'degraded', withOutput: boolean) =>
     renderHealthJson({
       status: status === 'ok' ? 'pass' : 'warn',
@@ -105,15 +121,14 @@ export const healthHandlers: FamilyHandlersFactory = (deps) => {
 
   return {
     getHealth(req, res) {
-      const body = renderHealthBasic({ config, lookup: snapshot(deps.engine), build: deps.build, startedAtMs, nowMs: deps.now() });
+      const { body } = basic();
       if (wantsHealthJson(req)) return sendHealthJson(res, 200, healthJsonOf(body.status, false));
       res.json(body);
     },
 
     async getHealthDetailed(req, res) {
       if (wantsHealthJson(req)) {
-        const lookup = snapshot(deps.engine);
-        const overall = renderHealthBasic({ config, lookup, build: deps.build, startedAtMs, nowMs: deps.now() }).status;
+        const overall = basic().body.status;
         return sendHealthJson(res, 200, healthJsonOf(overall, true));
       }
       // With families.health.schema the block is the application's: no store read needed.

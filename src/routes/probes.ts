@@ -1,7 +1,8 @@
 // Kubernetes-style `GET /livez` and `GET /readyz`, and Prometheus `GET /metrics`. Public; they
 // read the engine's snapshot and the shutdown flag only.
 import type { Request } from 'express';
-import type { FamilyHandlersFactory } from '../http/types.ts';
+import { sendAnswer } from '../http/answer.ts';
+import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
 import { livenessChecks, METRICS_CONTENT_TYPE, readinessChecks, renderMetrics, renderProbe, type ProbeOptions } from '../render/probes.ts';
 
 function queryStrings(value: unknown): string[] {
@@ -16,15 +17,25 @@ export function probeOptions(req: Request): ProbeOptions {
   return { verbose, exclude: queryStrings(query.exclude) };
 }
 
+/** What a request without parameters gets. */
+export const DEFAULT_PROBE_OPTIONS: ProbeOptions = { verbose: false, exclude: [] };
+
+export function livezAnswer(options: ProbeOptions): PublicAnswer {
+  const { httpStatus, text } = renderProbe('livez', livenessChecks(), options);
+  return { status: httpStatus, contentType: 'text/plain', body: text };
+}
+
+export function readyzAnswer(deps: Pick<AppDeps, 'engine' | 'shuttingDown' | 'coordination'>, options: ProbeOptions): PublicAnswer {
+  const { httpStatus, text } = renderProbe('readyz', readinessChecks(deps.engine.sources(), deps.shuttingDown(), deps.coordination?.storeReachable()), options);
+  return { status: httpStatus, contentType: 'text/plain', body: text };
+}
+
 export const probesHandlers: FamilyHandlersFactory = (deps) => ({
   getLivez(req, res) {
-    const { httpStatus, text } = renderProbe('livez', livenessChecks(), probeOptions(req));
-    res.status(httpStatus).type('text/plain').send(text);
+    sendAnswer(res, livezAnswer(probeOptions(req)));
   },
   getReadyz(req, res) {
-    const checks = readinessChecks(deps.engine.sources(), deps.shuttingDown(), deps.coordination?.storeReachable());
-    const { httpStatus, text } = renderProbe('readyz', checks, probeOptions(req));
-    res.status(httpStatus).type('text/plain').send(text);
+    sendAnswer(res, readyzAnswer(deps, probeOptions(req)));
   },
   getMetrics(_req, res) {
     const text = renderMetrics({

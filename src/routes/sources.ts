@@ -2,7 +2,8 @@
 // public `GET /healthz`. Both read the engine's snapshot only.
 import type { Request } from 'express';
 import type { SourceState } from '../engine/types.ts';
-import type { FamilyHandlersFactory } from '../http/types.ts';
+import { sendAnswer } from '../http/answer.ts';
+import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
 import { renderHealthz, renderSources } from '../render/sources.ts';
 import { aggregateSources } from '../render/status-rules.ts';
 import { familySection, optionalSourceList, refuseUnknownKeys } from '../config/families/family-config.ts';
@@ -32,14 +33,28 @@ function strictOf(req: Request): boolean {
   return value === true || value === 'true';
 }
 
-export const sourcesHandlers: FamilyHandlersFactory = (deps) => {
+/** The sources `families.sources` reports, read from the engine's snapshot. */
+function sourceSelection(deps: Pick<AppDeps, 'config' | 'engine'>): () => SourceState[] {
   const config = parseSourcesConfig(deps.config.families, deps.engine.sources());
   const reported = new Set(config.sources);
-  const selected = (): SourceState[] => deps.engine.sources().filter((state) => reported.has(state.definition.name));
+  return () => deps.engine.sources().filter((state) => reported.has(state.definition.name));
+}
+
+/** Hasura's `/healthz` answer (`strict`: `?strict=true`). */
+export function createHealthzAnswer(deps: Pick<AppDeps, 'config' | 'engine'>): (strict: boolean) => PublicAnswer {
+  const selected = sourceSelection(deps);
+  return (strict) => {
+    const { httpStatus, text } = renderHealthz(aggregateSources(selected()), strict);
+    return { status: httpStatus, contentType: 'text/plain', body: text };
+  };
+}
+
+export const sourcesHandlers: FamilyHandlersFactory = (deps) => {
+  const selected = sourceSelection(deps);
+  const healthz = createHealthzAnswer(deps);
   return {
     getHealthz(req, res) {
-      const { httpStatus, text } = renderHealthz(aggregateSources(selected()), strictOf(req));
-      res.status(httpStatus).type('text/plain').send(text);
+      sendAnswer(res, healthz(strictOf(req)));
     },
     getHealthzSources(_req, res) {
       res.status(200).json(renderSources(selected()));

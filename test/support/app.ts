@@ -21,7 +21,7 @@ import { createServer } from 'node:http';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { createClient, type Client } from '../../generated/client/index.ts';
-import { createApp } from '../../src/app.ts';
+import { createRequestListener } from '../../src/app.ts';
 import { readBuildInfo } from '../../src/build-info.ts';
 import type { SourceDefinition } from '../../src/checks/types.ts';
 import { buildConfig, SOURCE_DEFAULTS } from '../../src/config/build.ts';
@@ -152,6 +152,8 @@ export interface TestAppInput {
   readonly startedAt?: Date;
   readonly build?: BuildInfo;
   readonly shuttingDown?: () => boolean;
+  /** Answer plain public probes before Express (default true, as in production). */
+  readonly fastPath?: boolean;
   /** Wait until every source has run once before returning (default true). */
   readonly waitForSources?: boolean;
 }
@@ -217,8 +219,8 @@ export async function startTestApp(input: TestAppInput = {}): Promise<TestApp> {
       now,
       shuttingDown: input.shuttingDown ?? (() => false),
     };
-    const app = await createApp(deps, input.factories, { specPath: input.specPath });
-    const listening = await listenOnLoopback(createServer(app));
+    const { app, listener } = await createRequestListener(deps, input.factories, { specPath: input.specPath, fastPath: input.fastPath ?? true });
+    const listening = await listenOnLoopback(createServer(listener));
     const baseUrl = `http://127.0.0.1:${listening.port}`;
     let closed: Promise<void> | undefined;
     return {

@@ -1,0 +1,116 @@
+// The scale scenario: 20,000 `http` sources at a 10 s interval against a healthy local target,
+// Vigil on one core. Results are read from /metrics, schedule lag from the target's own record
+// of when each source's probes arrived, RSS from /proc, and the public API is flooded meanwhile.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { PrivateDatabase } from '../../test/support/pg-database.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { percentile } from './report.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { wrk, type WrkResult } from './wrk.ts';
+
+export const SCALE_SOURCES = Number(process.env.VIGIL_BENCH_SOURCES ?? 20_000);
+const INTERVAL_MS = 10_000;
+/** How long Vigil probes before the figures are read: three full intervals. */
+const OBSERVE_MS = 3 * INTERVAL_MS + 2_000;
+
+export interface ScaleInput {
+  readonly dir: string;
+  readonly db: PrivateDatabase;
+  readonly serverCpu: number;
+  readonly loadCpu: number;
+  /** Started processes are added here so the bench's clean-up stops them on any failure. */
+  readonly servers: ServerProcess[];
+}
+
+export interface ScaleFigures {
+  readonly sources: number;
+  readonly intervalS: number;
+  readonly ok: number;
+  readonly timeouts: number;
+  readonly other: number;
+  readonly gaps: number;
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+  readonly maxRssBytes: number;
+  readonly api: readonly { readonly path: string; readonly result: WrkResult; readonly perCpuSecond: number }[];
+}
+
+/** Per-source status from /metrics' one-hot vigil_source_status. */
+export function statusCounts(metrics: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const match of metrics.matchAll(/^vigil_source_status\{[^}]*status="(\w+)"\} 1$/gm)) {
+    const status = match[1] as string;
+    counts[status] = (counts[status] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures> {
+  const target = await startServerProcess({ script: 'probe-target', cpu: input.loadCpu, options: { ignoreFirstMs: 0 } });
+  input.servers.push(target);
+  const sources = Array.from({ length: SCALE_SOURCES }, (_, i) => ({
+    name: `s-${i}`,
+    kind: 'http',
+    url: `${target.url}/s/${i}`,
+    interval: `${INTERVAL_MS}ms`,
+    timeout: '2s',
+    retries: 0,
+    critical: false,
+  }));
+  const config = {
+    server: { host: '127.0.0.1', port: await freePort() },
+    store: { url: input.db.url },
+    log: { level: 'info' },
+    sources,
+    families: { health: { services: ['s-0', 's-1'] } },
+  };
+  const configPath = path.join(input.dir, 'scale.yaml');
+  await writeFile(configPath, stringify(config));
+  const vigil = await startServerProcess({ script: 'vigil', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 120_000 });
+  input.servers.push(vigil);
+  const started = performance.now();
+  let maxRssBytes = 0;
+  const sampler = setInterval(() => {
+    void vigil.rssBytes().then((rss) => (maxRssBytes = Math.max(maxRssBytes, rss)), () => undefined);
+  }, 500);
+  try {
+    // Two intervals in: every source has run at least twice; flood the public API meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_MS));
+    const api: { path: string; result: WrkResult; perCpuSecond: number }[] = [];
+    for (const apiPath of ['/livez', '/health']) {
+      const cpuBefore = await vigil.cpuSeconds();
+      const result = await wrk({ url: `${vigil.url}${apiPath}`, connections: 50, seconds: 4, cpu: input.loadCpu });
+      const cpu = (await vigil.cpuSeconds()) - cpuBefore;
+      api.push({ path: apiPath, result, perCpuSecond: result.requests / Math.max(cpu, 0.01) });
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OBSERVE_MS - (performance.now() - started))));
+    const metrics = await (await fetch(`${vigil.url}/metrics`)).text();
+    const counts = statusCounts(metrics);
+    const gapsReply = (await target.ask('gaps')) as unknown as { gapsMs: number[] };
+    const logged = (await vigil.ask('log-counts')) as unknown as { timeouts: number };
+    const lags = gapsReply.gapsMs.map((gap) => gap - INTERVAL_MS);
+    const ok = counts.ok ?? 0;
+    // Any result that turned `timeout` is logged (a change of status): counted over the whole run.
+    const timeouts = Math.max(counts.timeout ?? 0, logged.timeouts);
+    return {
+      sources: SCALE_SOURCES,
+      intervalS: INTERVAL_MS / 1_000,
+      ok,
+      timeouts,
+      other: Object.values(counts).reduce((sum, n) => sum + n, 0) - ok - timeouts,
+      gaps: lags.length,
+      lagP50Ms: percentile(lags, 50),
+      lagP99Ms: percentile(lags, 99),
+      maxRssBytes,
+      api,
+    };
+  } finally {
+    clearInterval(sampler);
+    for (const server of [vigil, target]) {
+      await server.stop();
+      input.servers.splice(input.servers.indexOf(server), 1);
+    }
+  }
+}
