@@ -388,14 +388,25 @@ async function bench(r: Resources): Promise<boolean> {
   let barePerCpu = Number.NaN;
   if (!only || only === 'requests' || only === 'scale') {
     const requests = await requestBench(r, dir);
+    if (only !== 'scale') printTable(requests.rows);
     bareRps = requests.bareRps;
     barePerCpu = requests.barePerCpu;
     if (only !== 'scale') rows.push(...requests.rows);
   }
+  // A part that cannot run is a missed target in the table, not the end of the report.
+  const attempt = async (name: string, part: () => Promise<Row[]>) => {
+    try {
+      rows.push(...(await part()));
+    } catch (error) {
+      rows.push({ item: `${name}: could not run`, value: error instanceof Error ? error.message : String(error), target: 'runs', verdict: 'FAIL' });
+    }
+  };
   if (!only || only === 'scale') {
-    rows.push(...scaleRows(await runScaleScenario({ dir, db: r.db as PrivateDatabase, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, servers: r.servers }), bareRps, barePerCpu));
+    await attempt('scale', async () =>
+      scaleRows(await runScaleScenario({ dir, db: r.db as PrivateDatabase, serverCpu: SERVER_CPU, loadCpu: LOAD_CPU, servers: r.servers }), bareRps, barePerCpu),
+    );
   }
-  if (!only || only === 'memory') rows.push(await embeddedIdle(r, dir));
+  if (!only || only === 'memory') await attempt('embedded memory', async () => [await embeddedIdle(r, dir)]);
 
   console.log(
     `\nVigil benchmark (node ${process.version}): servers pinned to CPU ${SERVER_CPU}, wrk -t1 -c${CONNECTIONS} ` +

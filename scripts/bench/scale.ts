@@ -68,7 +68,7 @@ export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures>
   };
   const configPath = path.join(input.dir, 'scale.yaml');
   await writeFile(configPath, stringify(config));
-  const vigil = await startServerProcess({ script: 'vigil', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 120_000 });
+  const vigil = await startServerProcess({ script: 'vigil', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 300_000 });
   input.servers.push(vigil);
   const started = performance.now();
   let maxRssBytes = 0;
