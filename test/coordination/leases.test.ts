@@ -222,3 +222,31 @@ describe('what counts for history and alerts', () => {
     expect(published.map((r) => r.status)).toEqual(['ok']);
   });
 });
+
+describe("the coordinator's view", () => {
+  it('moves its revision when a shown result turns stale with the clock, and only then', async () => {
+    let offsetMs = 0;
+    const definition = testSource({ name: 'aging', kind: 'http', url: 'http://127.0.0.1:1/', intervalMs: 500 });
+    const coordinator = createCoordinator({ url: db.url, sources: [definition], leaseTtlMs: 900, logger: silentLogger, now: () => Date.now() + offsetMs });
+    const engine = createHealthEngine({ sources: [definition], logger: silentLogger, coordinator, createCheck: () => scriptedCheck([async () => ({})]) });
+    try {
+      await coordinator.start(engine);
+      engine.start();
+      const view = coordinator.view(engine);
+      await until(() => view.source('aging')?.latest?.status === 'ok', 10_000, 'a shared result on show');
+      // No more results: only the clock can change what the view shows.
+      await engine.stop();
+      const before = view.revision();
+      expect(view.revision()).toEqual(before);
+      offsetMs = 3_600_000;
+      const after = view.revision();
+      expect(view.source('aging')?.latest?.status).toBe('error');
+      expect(after.statuses).toBeGreaterThan(before.statuses);
+      expect(after.results).toBeGreaterThan(before.results);
+      expect(view.revision()).toEqual(after);
+    } finally {
+      await engine.stop();
+      await coordinator.stop();
+    }
+  });
+});
