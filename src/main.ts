@@ -17,7 +17,7 @@ import { createHealthEngine } from './engine/engine.ts';
 import { createHistoryService, type HistoryService } from './history/service.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
 import type { HealthEngine } from './engine/types.ts';
-import { createIdentityService, offerFirstAdminSetup } from './identity/index.ts';
+import { createIdentityService, offerFirstAdminSetup, withdrawStaleSetupToken } from './identity/index.ts';
 import type { IdentityService } from './identity/types.ts';
 import { createLogger } from './log.ts';
 import { createServerLifecycle, type ShutdownOptions } from './server/lifecycle.ts';
@@ -148,7 +148,8 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     identity.adminExists().then(
       // No admin yet: a one-time setup token in the data directory lets one be created now.
       async (exists) => {
-        if (!exists) await offerFirstAdminSetup({ tokens: identity.setupTokens, dataDir: setupTokenDir(config), logger });
+        if (exists) await withdrawStaleSetupToken(setupTokenDir(config));
+        else await offerFirstAdminSetup({ tokens: identity.setupTokens, dataDir: setupTokenDir(config), logger });
       },
       (error: unknown) => logger.warn({ error: safeErrorMessage(error, secrets) }, 'cannot tell whether an admin exists'),
     );

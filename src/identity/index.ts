@@ -63,7 +63,7 @@ export { DeadlineExceededError } from './deadline.ts';
 export { JwksUnavailableError, signHs256Jwt } from './jwt.ts';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_PARAMS, MIN_PASSWORD_LENGTH, type ScryptParams } from './passwords.ts';
 export { hashSessionId } from './sessions.ts';
-export { createSetupTokens, offerFirstAdminSetup, SETUP_TOKEN_FILE, SETUP_TOKEN_HEADER, type SetupTokens } from './setup-token.ts';
+export { createSetupTokens, offerFirstAdminSetup, withdrawStaleSetupToken, SETUP_TOKEN_FILE, SETUP_TOKEN_HEADER, type SetupTokens } from './setup-token.ts';
 export {
   adminExists,
   createFirstAdmin,

@@ -95,3 +95,13 @@ export async function offerFirstAdminSetup(input: { readonly tokens: SetupTokens
   logger.warn({ setupTokenFile: file }, setupHint(file));
   return file;
 }
+
+/**
+ * An admin exists: a token file left from an earlier start (Vigil stopped before the token was
+ * used, then the admin came from the CLI) names a token no process holds any more. Remove it,
+ * so nobody mistakes it for a live one.
+ */
+export async function withdrawStaleSetupToken(dataDir: string | undefined): Promise<void> {
+  if (dataDir === undefined) return;
+  await rm(path.resolve(dataDir, SETUP_TOKEN_FILE), { force: true }).catch(() => undefined);
+}

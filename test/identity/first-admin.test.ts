@@ -97,4 +97,15 @@ describe('the first admin while Vigil runs on the embedded store', () => {
     expect(admin.status).toBe(200);
     expect(lines().join('')).not.toContain(token);
   });
+
+  it('is not offered again once an admin exists: a restart removes a stale token file and issues none', { timeout: 120_000 }, async () => {
+    await vigil.shutdown('restart', { skipDelay: true });
+    // As if Vigil had stopped with its token unused and the admin had come from the CLI since.
+    writeFileSync(tokenFile, `vst_${'s'.repeat(43)}\n`, { mode: 0o600 });
+    const before = lines().length;
+    vigil = await startVigil({ argv: ['--config', configFile], env: {}, logger });
+    await waitFor(() => !existsSync(tokenFile), 'the stale token file to be removed');
+    expect(lines().slice(before).join('')).not.toContain('/v1/auth/setup');
+    expect((await setup({ 'x-vigil-setup-token': `vst_${'s'.repeat(43)}` }, { username: 'late', password: ADMIN.password })).status).toBe(401);
+  });
 });
