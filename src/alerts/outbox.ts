@@ -10,9 +10,24 @@ export interface PersistedState {
   readonly notified: boolean;
   readonly incidentStartedAt: number | null;
   readonly incidentSeq: number;
+  /** When the result that made the last announced change was taken (epoch ms). */
+  readonly asOf: number | null;
 }
 
-const NO_STATE: PersistedState = { down: false, notified: false, incidentStartedAt: null, incidentSeq: 0 };
+const NO_STATE: PersistedState = { down: false, notified: false, incidentStartedAt: null, incidentSeq: 0, asOf: null };
+
+type StateRow = { down: boolean; notified: boolean; incident_started_at: unknown; incident_seq: unknown; as_of: unknown };
+
+function stateOf(row: StateRow | undefined): PersistedState {
+  if (!row) return NO_STATE;
+  return {
+    down: row.down,
+    notified: row.notified,
+    incidentStartedAt: ms(row.incident_started_at),
+    incidentSeq: Number(row.incident_seq),
+    asOf: ms(row.as_of),
+  };
+}
 
 function ms(value: unknown): number | null {
   if (value === null || value === undefined) return null;
@@ -20,12 +35,11 @@ function ms(value: unknown): number | null {
 }
 
 export async function readState(store: Store, source: string): Promise<PersistedState> {
-  const [row] = await store.query<{ down: boolean; notified: boolean; incident_started_at: unknown; incident_seq: unknown }>(
-    'SELECT down, notified, incident_started_at, incident_seq FROM vigil_alert_state WHERE source = $1',
+  const [row] = await store.query<StateRow>(
+    'SELECT down, notified, incident_started_at, incident_seq, as_of FROM vigil_alert_state WHERE source = $1',
     [source],
   );
-  if (!row) return NO_STATE;
-  return { down: row.down, notified: row.notified, incidentStartedAt: ms(row.incident_started_at), incidentSeq: Number(row.incident_seq) };
+  return stateOf(row);
 }
 
 export interface Announcement {
@@ -33,6 +47,8 @@ export interface Announcement {
   readonly event: AlertEventKind;
   /** The state this process believed the source had before the change. */
   readonly expected: Pick<PersistedState, 'down' | 'notified'>;
+  /** When the result that makes the change was taken (epoch ms). */
+  readonly at: number;
   readonly incidentStartedAt: number;
   readonly notifiers: readonly string[];
   readonly body: Omit<AlertEvent, 'id' | 'incidentKey' | 'event'>;
@@ -46,25 +62,33 @@ export interface Announcement {
 export async function announce(store: Store, a: Announcement): Promise<{ written: boolean; state: PersistedState }> {
   return store.transaction(async (query) => {
     await query('INSERT INTO vigil_alert_state (source, down, notified) VALUES ($1, false, false) ON CONFLICT (source) DO NOTHING', [a.source]);
-    const [row] = await query<{ down: boolean; notified: boolean; incident_started_at: unknown; incident_seq: unknown }>(
-      'SELECT down, notified, incident_started_at, incident_seq FROM vigil_alert_state WHERE source = $1 FOR UPDATE',
+    const [row] = await query<StateRow>(
+      'SELECT down, notified, incident_started_at, incident_seq, as_of FROM vigil_alert_state WHERE source = $1 FOR UPDATE',
       [a.source],
     );
-    const stored: PersistedState = row
-      ? { down: row.down, notified: row.notified, incidentStartedAt: ms(row.incident_started_at), incidentSeq: Number(row.incident_seq) }
-      : NO_STATE;
+    const stored = stateOf(row);
     const storedNotified = stored.down && stored.notified;
     const expectedNotified = a.expected.down && a.expected.notified;
     if (storedNotified !== expectedNotified) return { written: false, state: stored };
+    // A result no newer than the one behind the last change is history already.
+    if (stored.asOf !== null && a.at <= stored.asOf) return { written: false, state: stored };
     const seq = a.event === 'triggered' ? stored.incidentSeq + 1 : stored.incidentSeq;
     const next: PersistedState =
       a.event === 'triggered'
-        ? { down: true, notified: true, incidentStartedAt: a.incidentStartedAt, incidentSeq: seq }
-        : { down: false, notified: false, incidentStartedAt: null, incidentSeq: seq };
+        ? { down: true, notified: true, incidentStartedAt: a.incidentStartedAt, incidentSeq: seq, asOf: a.at }
+        : { down: false, notified: false, incidentStartedAt: null, incidentSeq: seq, asOf: a.at };
     await query(
-      `UPDATE vigil_alert_state SET down = $2, notified = $3, incident_started_at = $4::timestamptz, incident_seq = $5, updated_at = now()
+      `UPDATE vigil_alert_state SET down = $2, notified = $3, incident_started_at = $4::timestamptz, incident_seq = $5,
+              as_of = $6::timestamptz, updated_at = now()
        WHERE source = $1`,
-      [a.source, next.down, next.notified, next.incidentStartedAt === null ? null : new Date(next.incidentStartedAt).toISOString(), seq],
+      [
+        a.source,
+        next.down,
+        next.notified,
+        next.incidentStartedAt === null ? null : new Date(next.incidentStartedAt).toISOString(),
+        seq,
+        new Date(a.at).toISOString(),
+      ],
     );
     const incidentKey = `${a.source}#${seq}`;
     for (const notifier of a.notifiers) {

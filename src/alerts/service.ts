@@ -79,6 +79,7 @@ export function createAlertService(input: AlertServiceInput): AlertService {
       source: result.source,
       event: step.emit,
       expected: { down: slot.state.down, notified: slot.state.notified },
+      at,
       incidentStartedAt,
       notifiers: rule.notify,
       body: {

@@ -220,4 +220,34 @@ describe('two replicas on one PostgreSQL store', () => {
     for (const service of services) await service.close();
     for (const store of stores) await store.close();
   }, 90_000);
+
+  it('a replica that replays results the other already acted on announces nothing again', async () => {
+    const path = `/replay-${randomBytes(4).toString('hex')}`;
+    const base = receiver.url.replace(/\/$/, '');
+    receiver.answer({ status: 200 });
+    const cfg = config(
+      [{ name: 'hook', kind: 'webhook', url: `${base}${path}`, secret: undefined, headers: {} }],
+      [{ sources: ['*'], notify: ['hook'], failureThreshold: 2, successThreshold: 1 }],
+    );
+    const source = `replayed-${randomBytes(3).toString('hex')}`;
+    const stores = [await createStore(fixture.config, silentLogger), await createStore(fixture.config, silentLogger)];
+    const [first, late] = stores.map((store) => createAlertService({ store, logger: silentLogger, config: cfg, deliveryIntervalMs: 30 }));
+    const results = (['error', 'error', 'error', 'ok', 'error', 'error'] as const).map((s, i) => ({
+      ...result(source, s),
+      timestamp: new Date(Date.UTC(2026, 11, 1, 12, 0, i)).toISOString(),
+    }));
+    // One replica acts on every result, then the other sees the same results (a failover).
+    for (const r of results) first!.onResult(r);
+    await first!.settle();
+    for (const r of results) late!.onResult(r);
+    await late!.settle();
+    await until('three announcements', () => posts(path).length >= 3);
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all([first!.deliverNow(), late!.deliverNow()]);
+    const events = posts(path).map((p) => JSON.parse(p.body) as { event: string; incident: string });
+    expect(events.map((e) => `${e.event} ${e.incident}`)).toEqual([`triggered ${source}#1`, `resolved ${source}#1`, `triggered ${source}#2`]);
+    await first!.close();
+    await late!.close();
+    for (const store of stores) await store.close();
+  }, 90_000);
 });
