@@ -148,6 +148,9 @@ export async function setUserDisabled(store: Store, username: string, disabled: 
   return (await changeUserDisabled(store, username, disabled)) !== undefined;
 }
 
+/** Advisory lock key of the first-admin check (any constant of Vigil's own; "VIGILADM" in ASCII, truncated). */
+const FIRST_ADMIN_LOCK = 0x5649_4749_4c41;
+
 /** Does an enabled admin or owner exist? (000's "There is no registered admin user.") */
 export async function adminExists(store: Store): Promise<boolean> {
   const rows = await store.query(
@@ -157,21 +160,26 @@ export async function adminExists(store: Store): Promise<boolean> {
 }
 
 /**
- * Creates the first admin (role admin) only while no enabled admin or owner exists, checked in
- * the same statement as the insert; undefined when one exists already. Behind the setup token.
+ * Creates the first admin (role admin) only while no enabled admin or owner exists; undefined
+ * when one exists already. Behind the setup token. The check and the insert run under one
+ * transaction-scoped advisory lock: two replicas, each with its own token, cannot both see
+ * "no admin" and both insert (READ COMMITTED alone would let them).
  */
 export async function createFirstAdmin(store: Store, input: Omit<CreateUserInput, 'role'>): Promise<UserRecord | undefined> {
   const user = { ...input, role: 'admin' as const };
   checkNewUser(user);
   const passwordHash = await hashPassword(user.password, user.scrypt);
   try {
-    const [row] = await store.query<UserRow>(
-      `INSERT INTO users (id, username, password_hash, role)
-       SELECT $1, $2, $3, $4
-        WHERE NOT EXISTS (SELECT 1 FROM users WHERE role IN ('admin', 'owner') AND NOT disabled)
-       RETURNING ${USER_COLUMNS}`,
-      [randomUUID(), user.username, passwordHash, user.role],
-    );
+    const [row] = await store.transaction(async (query) => {
+      await query(`SELECT pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`);
+      return query<UserRow>(
+        `INSERT INTO users (id, username, password_hash, role)
+         SELECT $1, $2, $3, $4
+          WHERE NOT EXISTS (SELECT 1 FROM users WHERE role IN ('admin', 'owner') AND NOT disabled)
+         RETURNING ${USER_COLUMNS}`,
+        [randomUUID(), user.username, passwordHash, user.role],
+      );
+    });
     return row ? toUser(row) : undefined;
   } catch (error) {
     if (error instanceof StoreError && error.code === UNIQUE_VIOLATION) {
