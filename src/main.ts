@@ -124,6 +124,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       opened.revocations = startRevocationListener({
         url: storeUrl,
         onRevoked: (target) => identity.revoked(target),
+        onHearing: (live) => identity.revocationFeed(live),
         onLost: (reason) => logger.warn({ reason }, 'revocation listener lost its store connection; retrying'),
       });
     }

@@ -83,6 +83,11 @@ export interface AuthConfig {
   readonly storeTimeoutMs: number;
   /** How long a verified API key or session may still be accepted while the store cannot answer (0: never). */
   readonly credentialCacheTtlMs: number;
+  /**
+   * How long an API key the store verified is accepted again without reading the store, while
+   * revocations are heard (0: read the store on every request).
+   */
+  readonly credentialReuseMs: number;
 }
 
 export interface EngineConfig {

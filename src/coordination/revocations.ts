@@ -13,6 +13,8 @@ export interface RevocationListenerInput {
   onRevoked(target: CredentialRevocation): void;
   /** The LISTEN connection was lost (message redacted); it is being retried. */
   onLost?(message: string): void;
+  /** True once every revocation is heard (connected, cache cleared), false when the connection is lost. */
+  onHearing?(live: boolean): void;
 }
 
 export function startRevocationListener(input: RevocationListenerInput): Listener {
@@ -25,8 +27,12 @@ export function startRevocationListener(input: RevocationListenerInput): Listene
       const target = parseCredentialRevocation(payload);
       if (target) input.onRevoked(target);
     },
-    onConnected: () => input.onRevoked({ kind: 'all' }),
+    onConnected: () => {
+      input.onRevoked({ kind: 'all' });
+      input.onHearing?.(true);
+    },
     onLost(message) {
+      input.onHearing?.(false);
       input.onRevoked({ kind: 'all' });
       input.onLost?.(message);
     },

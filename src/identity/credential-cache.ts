@@ -1,8 +1,9 @@
 // The credentials this process verified against the store lately (API keys, admin API keys,
-// sessions), kept for one purpose: answering while the store cannot. Every request still reads
-// the store, so a revocation is honoured at once whenever the store answers; only when a read
-// fails or outlives auth.store_timeout is a credential verified within the last
-// auth.credential_cache_ttl accepted from here instead of answering 503.
+// sessions), kept for two purposes. Answering while the store cannot: when a read fails or
+// outlives auth.store_timeout, a credential verified within the last auth.credential_cache_ttl
+// is accepted from here instead of answering 503. And sparing the store: an API key verified
+// within auth.credential_reuse is accepted again without a read, but only while this process
+// hears every revocation (see identity/index.ts).
 //
 // A revocation can be committed and the store lost right after (a partition, a crash): so every
 // change that ends a credential drops its entries too, here (logout, key revocation and user
@@ -17,6 +18,8 @@ export interface CredentialCache {
   readonly ttlMs: number;
   /** A principal verified less than ttlMs ago (and not past `until`), else undefined. */
   get(kind: CredentialKind, credential: string): Principal | undefined;
+  /** The same, verified less than `maxAgeMs` ago (auth.credential_reuse). */
+  recent(kind: CredentialKind, credential: string, maxAgeMs: number): Principal | undefined;
   /**
    * Remembers a credential the store just verified. `userId` ties it to its user (for `user`
    * revocations); `until` (epoch ms) is when the credential itself ends (a session's expiry).
@@ -39,6 +42,7 @@ export interface CredentialCacheInput {
 
 interface Entry {
   readonly principal: Principal;
+  readonly verifiedAt: number;
   readonly expiresAt: number;
   readonly userId: string | undefined;
 }
@@ -62,21 +66,27 @@ export function createCredentialCache(input: CredentialCacheInput): CredentialCa
   const entries = new Map<string, Entry>();
   const keyOf = (kind: CredentialKind, credential: string) => sha256Hex(`${kind}\n${credential}`);
 
+  function live(key: string): Entry | undefined {
+    if (ttlMs <= 0) return undefined;
+    const entry = entries.get(key);
+    if (entry && now() >= entry.expiresAt) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
   return {
     ttlMs,
     get size() {
       return entries.size;
     },
     get(kind, credential) {
-      if (ttlMs <= 0) return undefined;
-      const key = keyOf(kind, credential);
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (now() >= entry.expiresAt) {
-        entries.delete(key);
-        return undefined;
-      }
-      return entry.principal;
+      return live(keyOf(kind, credential))?.principal;
+    },
+    recent(kind, credential, maxAgeMs) {
+      const entry = live(keyOf(kind, credential));
+      return entry && now() - entry.verifiedAt < maxAgeMs ? entry.principal : undefined;
     },
     set(kind, credential, principal, options = {}) {
       if (ttlMs <= 0) return;
@@ -84,8 +94,9 @@ export function createCredentialCache(input: CredentialCacheInput): CredentialCa
       entries.delete(key);
       // Maps iterate in insertion order: the first entry is the oldest.
       while (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-      const expiresAt = Math.min(now() + ttlMs, options.until ?? Number.POSITIVE_INFINITY);
-      entries.set(key, { principal, expiresAt, userId: options.userId });
+      const verifiedAt = now();
+      const expiresAt = Math.min(verifiedAt + ttlMs, options.until ?? Number.POSITIVE_INFINITY);
+      entries.set(key, { principal, verifiedAt, expiresAt, userId: options.userId });
     },
     forget(kind, credential) {
       entries.delete(keyOf(kind, credential));

@@ -131,6 +131,11 @@ export type IdentityServiceImpl = IdentityService & {
    * missed some (its LISTEN connection was lost).
    */
   revoked(target: CredentialRevocation): void;
+  /**
+   * Whether this process hears every revocation now (its LISTEN connection on the store is up):
+   * only then is an API key verified within auth.credential_reuse accepted without a store read.
+   */
+  revocationFeed(live: boolean): void;
   /** Revokes a key (by id or `vgl_<id>` prefix) and forgets it at once. False when unknown. */
   revokeApiKey(idOrPrefix: string): Promise<boolean>;
   /** Disables (ending every session) or re-enables a user, effective at once. False when unknown. */
@@ -206,6 +211,23 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
   });
 
   const storeTimeoutMs = auth.storeTimeoutMs;
+
+  /** Addresses whose right Hasura secret the throttle let through lately, until when (epoch ms). */
+  const hasuraClearUntil = new Map<string, number>();
+  /**
+   * The throttle's answer for a right Hasura admin secret from `ip`. A "not throttled" answer is
+   * reused for auth.credential_reuse, so a monitor polling with the secret does not cost the
+   * store two reads per request; any failure from the address ends the reuse at once.
+   */
+  async function hasuraBlockedMs(ip: string, credential: PresentedCredential): Promise<number> {
+    if (reuseMs > 0 && (hasuraClearUntil.get(ip) ?? 0) > now()) return 0;
+    const blockedMs = await throttle.blockedMs(throttleKeys(ip, credential));
+    if (reuseMs > 0 && blockedMs === 0) {
+      if (hasuraClearUntil.size >= 10_000) hasuraClearUntil.clear();
+      hasuraClearUntil.set(ip, now() + reuseMs);
+    }
+    return blockedMs;
+  }
   let lastUnavailableWarning = 0;
   let quietUnavailable = 0;
   /** One line per 10 s while the store (or JWKS) cannot answer, not one per request. */
@@ -229,8 +251,17 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
    * check cannot be made, a key or session the store verified within auth.credential_cache_ttl
    * is accepted from the cache; otherwise the error goes up (503).
    */
+  const reuseMs = auth.credentialReuseMs;
+  // False until the revocation listener says it is connected, and again whenever it is lost:
+  // a key verified lately is then checked against the store on every request.
+  let revocationsHeard = false;
+
   async function verify(credential: PresentedCredential): Promise<Principal | undefined> {
     const { kind, value } = credential;
+    if ((kind === 'apiKey' || kind === 'adminApiKey') && reuseMs > 0 && revocationsHeard) {
+      const recent = cache.recent(kind, value, reuseMs);
+      if (recent) return recent;
+    }
     let fresh: Awaited<ReturnType<typeof verifyFresh>>;
     try {
       fresh = await withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store');
@@ -318,7 +349,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
           // there). The Hasura admin secret is chosen by a person: while its account or the
           // address is throttled, a right guess must look like a wrong one.
           if (credential.kind === 'hasuraAdminSecret') {
-            const blockedMs = await throttle.blockedMs(throttleKeys(carrier.ip, credential));
+            const blockedMs = await hasuraBlockedMs(carrier.ip, credential);
             if (blockedMs > 0) return { ok: false, reason: 'throttled', retryAfterMs: blockedMs };
           }
           return { ok: true, principal };
@@ -328,6 +359,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
       }
       if (unavailable !== undefined) throw new IdentityUnavailableError('authentication is unavailable right now');
       const keys = throttleKeys(carrier.ip, ...credentials);
+      hasuraClearUntil.delete(carrier.ip);
       const blockedMs = await throttle.blockedMs(keys);
       if (blockedMs > 0) return { ok: false, reason: 'throttled', retryAfterMs: blockedMs };
       await throttle.recordFailure(keys);
@@ -386,6 +418,9 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
 
     credentialCache: cache,
     revoked: (target) => cache.revoke(target),
+    revocationFeed(live) {
+      revocationsHeard = live;
+    },
 
     async revokeApiKey(idOrPrefix) {
       const keyId = idOrPrefix.startsWith(API_KEY_PREFIX) ? (idOrPrefix.slice(API_KEY_PREFIX.length).split('_')[0] ?? '') : idOrPrefix;

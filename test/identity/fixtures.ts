@@ -20,6 +20,7 @@ export function authConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
     throttle: { maxFailures: 1000, maxAccountFailures: 1000, windowMs: MINUTE },
     storeTimeoutMs: 1_000,
     credentialCacheTtlMs: MINUTE,
+    credentialReuseMs: 0,
     ...overrides,
   };
 }

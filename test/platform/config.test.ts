@@ -246,6 +246,7 @@ auth:
   throttle: { max_failures: 5, window: 30s }
   store_timeout: 750ms
   credential_cache_ttl: 0
+  credential_reuse: 500ms
 `,
       { HASURA_SECRET: 'from-env' },
     );
@@ -256,6 +257,7 @@ auth:
       throttle: { maxFailures: 5, maxAccountFailures: 10, windowMs: 30_000 },
       storeTimeoutMs: 750,
       credentialCacheTtlMs: 0,
+      credentialReuseMs: 500,
     });
   });
 });

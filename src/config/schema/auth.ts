@@ -83,6 +83,10 @@ export function authSection(secrets: SecretContext) {
       description:
         'Longest a request waits on the store, the session Redis or a JWKS URL while its credential is checked; beyond it the credential is accepted from the cache of credentials verified lately (`credential_cache_ttl`) or the request is answered 503.',
     }),
+    credential_reuse: duration({ min: 0 }).prefault('2s').meta({
+      description:
+        "How long an API key the store verified is accepted again without reading the store (0: every request reads it). Only while this process hears every revocation: on a PostgreSQL store (`store.url`) through LISTEN/NOTIFY, which reaches every replica within milliseconds of the commit (a key revoked by the CLI or on another replica included); while that connection is down, and always on the embedded store, every request reads the store. A key revoked through this process is refused at once. For a Hasura admin secret that was just accepted from an address, the throttle's answer for that address is reused as long.",
+    }),
     credential_cache_ttl: duration({ min: 0 }).prefault('1m').meta({
       description:
         'How long an API key or session the store verified may still be accepted while the store cannot answer (0: never, answer 503). Every request reads the store first, so a revocation (key revoked, user disabled, logout) is honoured at once; replicas on one PostgreSQL store also drop revoked credentials from their cache at once (LISTEN/NOTIFY).',
@@ -96,6 +100,7 @@ export function authSection(secrets: SecretContext) {
         throttle: s.throttle,
         storeTimeoutMs: s.store_timeout,
         credentialCacheTtlMs: s.credential_cache_ttl,
+        credentialReuseMs: s.credential_reuse,
       }),
     )
     .meta({ description: 'How callers authenticate.' });
