@@ -84,9 +84,44 @@ function daysLeft(socket: unknown): number | null {
   return Number.isNaN(expires) ? null : Math.floor((expires - Date.now()) / DAY_MS);
 }
 
-/** A connection per probe, so nothing idles between runs and no idle socket fails a probe. */
+/**
+ * How long a kept-alive probe connection may sit unused: below the 5 s keep-alive of common
+ * servers (Node's included), so Vigil closes it before the server does.
+ */
+export const FREE_SOCKET_MS = 4_000;
+
+const sharedAgents = new Map<string, { readonly agent: http.Agent; users: number }>();
+
+/**
+ * The probe connections of one origin, kept alive and shared by every source of that origin
+ * (Node's agent keeps separate pools per TLS setting, so a CA or tls_insecure never leaks from
+ * one source to another). Thousands of sources on one service are thousands of probes a
+ * minute: a connection per probe spent the core on TCP set-up and tear-down and made the
+ * schedule late (issue 10). Each user gives it back with releaseProbeAgent.
+ */
 export function createProbeAgent(url: URL): http.Agent {
-  return url.protocol === 'https:' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+  let entry = sharedAgents.get(url.origin);
+  if (!entry) {
+    const options = { keepAlive: true, timeout: FREE_SOCKET_MS };
+    entry = { agent: url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options), users: 0 };
+    sharedAgents.set(url.origin, entry);
+  }
+  entry.users += 1;
+  return entry.agent;
+}
+
+/** Gives an agent of createProbeAgent back; the last user closes its connections. */
+export function releaseProbeAgent(agent: http.Agent): void {
+  for (const [origin, entry] of sharedAgents) {
+    if (entry.agent !== agent) continue;
+    entry.users -= 1;
+    if (entry.users <= 0) {
+      sharedAgents.delete(origin);
+      agent.destroy();
+    }
+    return;
+  }
+  agent.destroy();
 }
 
 /**
@@ -94,13 +129,20 @@ export function createProbeAgent(url: URL): http.Agent {
  * destroys the socket at once: a dependency that never answers keeps nothing of ours.
  */
 export function httpRequest(input: HttpRequestInput): Promise<HttpResponse> {
+  return sendRequest(input, input.agent);
+}
+
+/** `agent` false: a connection of its own (the one retry of a request a reused socket dropped). */
+function sendRequest(input: HttpRequestInput, agent: http.Agent | false): Promise<HttpResponse> {
   const secure = input.url.protocol === 'https:';
   const tls = secure ? { ca: input.ca, rejectUnauthorized: input.rejectUnauthorized ?? true } : {};
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = (secure ? https : http).request(
       input.url,
-      { method: input.method ?? 'GET', headers: input.headers, agent: input.agent, signal: input.signal, ...tls },
+      { method: input.method ?? 'GET', headers: input.headers, agent, signal: input.signal, ...tls },
       (res) => {
+        answered = true;
         const certificateDaysLeft = secure ? daysLeft(res.socket) : null;
         const chunks: Buffer[] = [];
         let size = 0;
@@ -124,7 +166,18 @@ export function httpRequest(input: HttpRequestInput): Promise<HttpResponse> {
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed while it sat unused: the request never
+      // reached the service, so a GET or HEAD is sent once more on a new connection (as
+      // browsers do).
+      const dropped = error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.message === 'socket hang up';
+      const idempotent = (input.method ?? 'GET') === 'GET' || input.method === 'HEAD';
+      if (!answered && req.reusedSocket && dropped && idempotent && agent !== false && !input.signal.aborted) {
+        resolve(sendRequest(input, false));
+        return;
+      }
+      reject(error);
+    });
     req.end(input.body);
   });
 }
@@ -232,11 +285,12 @@ export function createHttpCheck(def: SourceDefinition): Check<'http'> {
       return { details };
     },
     async reset() {
-      agent.destroy();
+      // A run cut short destroyed its own socket; the shared pool keeps the others' sockets.
+      releaseProbeAgent(agent);
       agent = createProbeAgent(url);
     },
     async close() {
-      agent.destroy();
+      releaseProbeAgent(agent);
     },
   };
 }

@@ -1,7 +1,7 @@
 // `qdrant`: its readiness endpoint, then the collection count and version, over plain HTTP
 // (the http kind's request: an aborted probe destroys its socket, which fetch does not).
 import type { QdrantDetails } from './details.ts';
-import { createProbeAgent, httpRequest, type HttpResponse } from './http.ts';
+import { createProbeAgent, httpRequest, releaseProbeAgent, type HttpResponse } from './http.ts';
 import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
@@ -64,11 +64,11 @@ export function createQdrantCheck(def: SourceDefinition): Check<'qdrant'> {
       return { details };
     },
     async reset() {
-      agent.destroy();
+      releaseProbeAgent(agent);
       agent = createProbeAgent(base);
     },
     async close() {
-      agent.destroy();
+      releaseProbeAgent(agent);
     },
   };
 }

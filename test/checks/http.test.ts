@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpCheck, parseJsonPath, readJsonPath } from '../../src/checks/http.ts';
 import { CheckConfigError } from '../../src/checks/types.ts';
@@ -190,6 +192,69 @@ describe('the http check against a server that never answers', () => {
     } finally {
       await silent.close();
     }
+  });
+});
+
+describe('probe connections', () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  /** Counts connections; with `dropSecond`, resets a connection on its second request without answering. */
+  async function countingServer(dropSecond: boolean): Promise<{ url: string; connections: () => number; answered: () => number }> {
+    let connections = 0;
+    let answered = 0;
+    const served = new WeakMap<Socket, number>();
+    const server = createServer((req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (dropSecond && count > 1) {
+        req.socket.destroy();
+        return;
+      }
+      answered += 1;
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 2 });
+      res.end('ok');
+    });
+    server.on('connection', () => (connections += 1));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, connections: () => connections, answered: () => answered };
+  }
+
+  it('are kept alive and shared by the sources of one origin', async () => {
+    const target = await countingServer(false);
+    const first = httpSource({ url: `${target.url}a` });
+    const second = httpSource({ url: `${target.url}b` });
+    for (let i = 0; i < 3; i += 1) {
+      expect((await first.run()).status).toBe('ok');
+      expect((await second.run()).status).toBe('ok');
+    }
+    expect(target.answered()).toBe(6);
+    expect(target.connections()).toBe(1);
+  });
+
+  it('send a GET once more on a new connection when the server dropped the kept-alive one, and report ok', async () => {
+    const target = await countingServer(true);
+    const { run } = httpSource({ url: target.url });
+    expect((await run()).status).toBe('ok');
+    // The pooled connection is reset on this request: the probe still reaches the service.
+    expect((await run()).status).toBe('ok');
+    expect(target.connections()).toBe(2);
+    expect(target.answered()).toBe(2);
+  });
+
+  it('never send a POST twice', async () => {
+    const target = await countingServer(true);
+    const { run } = httpSource({ url: target.url, method: 'POST', body: 'x' });
+    expect((await run()).status).toBe('ok');
+    const dropped = await run();
+    expect(dropped.status).toBe('error');
+    expect(target.connections()).toBe(1);
   });
 });
 
