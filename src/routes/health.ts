@@ -11,7 +11,6 @@ import type { HealthBasic } from '../../generated/types.gen.ts';
 import { parseHealthConfig } from '../config/families/health.ts';
 import {
   isUnavailable,
-  lookupOf,
   renderConsistency,
   renderHealthBasic,
   renderHealthDetailed,
@@ -76,8 +75,9 @@ export function createMigrationStatusCache(input: MigrationStatusCacheInput): ()
   };
 }
 
+/** The engine's states by name: one lookup per source named, not a map of every source per request. */
 function snapshot(engine: HealthEngine): SourceLookup {
-  return lookupOf(engine.sources());
+  return (name) => engine.source(name);
 }
 
 function sendUnavailable(res: Response, value: Unavailable): void {
