@@ -34,6 +34,10 @@ export interface ScaleFigures {
   readonly lagP50Ms: number;
   readonly lagP99Ms: number;
   readonly maxRssBytes: number;
+  /** Heap in use after two forced GCs, at the end: how much of the RSS is live JS objects. */
+  readonly heapUsedBytes: number;
+  /** RSS after those GCs, at the end (the max above may be a start-up peak). */
+  readonly endRssBytes: number;
   readonly api: readonly { readonly path: string; readonly result: WrkResult; readonly perCpuSecond: number }[];
 }
 
@@ -61,14 +65,16 @@ export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures>
   }));
   const config = {
     server: { host: '127.0.0.1', port: await freePort() },
-    store: { url: input.db.url },
+    // One Vigil, as the scale target is stated: replicas' coordination (a store write per
+    // result) is a different scenario, not measured here.
+    store: { url: input.db.url, coordination: { enabled: false } },
     log: { level: 'info' },
     sources,
     families: { health: { services: ['s-0', 's-1'] } },
   };
   const configPath = path.join(input.dir, 'scale.yaml');
   await writeFile(configPath, stringify(config));
-  const vigil = await startServerProcess({ script: 'vigil', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 300_000 });
+  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 300_000 });
   input.servers.push(vigil);
   const started = performance.now();
   let maxRssBytes = 0;
@@ -90,6 +96,7 @@ export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures>
     const counts = statusCounts(metrics);
     const gapsReply = (await target.ask('gaps')) as unknown as { gapsMs: number[] };
     const logged = (await vigil.ask('log-counts')) as unknown as { timeouts: number };
+    const memory = await vigil.memory();
     const lags = gapsReply.gapsMs.map((gap) => gap - INTERVAL_MS);
     const ok = counts.ok ?? 0;
     // Any result that turned `timeout` is logged (a change of status): counted over the whole run.
@@ -104,6 +111,8 @@ export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures>
       lagP50Ms: percentile(lags, 50),
       lagP99Ms: percentile(lags, 99),
       maxRssBytes,
+      heapUsedBytes: memory.heapUsedBytes,
+      endRssBytes: memory.rssBytes,
       api,
     };
   } finally {

@@ -29,7 +29,7 @@ export interface ServerProcess {
 }
 
 export interface ServerProcessInput {
-  /** scripts/bench/servers/<name>.ts */
+  /** scripts/bench/servers/<name>.ts, or <name>.mjs (run without tsx) when given with the extension. */
   readonly script: string;
   readonly cpu: number;
   /** Passed as one JSON argument. */
@@ -46,8 +46,10 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startServerProcess(input: ServerProcessInput): Promise<ServerProcess> {
-  const script = fileURLToPath(new URL(`./servers/${input.script}.ts`, import.meta.url));
-  const child = spawn('taskset', ['-c', String(input.cpu), process.execPath, '--expose-gc', '--import', 'tsx', script, JSON.stringify(input.options)], {
+  const plain = input.script.endsWith('.mjs');
+  const script = fileURLToPath(new URL(`./servers/${plain ? input.script : `${input.script}.ts`}`, import.meta.url));
+  const loader = plain ? [] : ['--import', 'tsx'];
+  const child = spawn('taskset', ['-c', String(input.cpu), process.execPath, '--expose-gc', ...loader, script, JSON.stringify(input.options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiters: ((message: ServerMessage) => void)[] = [];
