@@ -19,7 +19,7 @@ import { createRequestLog, type RequestLog } from './http/request-log.ts';
 import { createOperationMatcher, documentedQueryParameters, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
-import { createPublicAnswers } from './routes/public-answers.ts';
+import { createPublicAnswers, PUBLIC_PROBE_OPERATIONS } from './routes/public-answers.ts';
 
 /** The answers the listener gives before the app sees a request, in the app's error shapes (see refusal.ts). */
 export function refusalOf(app: express.Express): RenderRefusal | undefined {
@@ -110,7 +110,7 @@ export async function createApp(
   app.set('etag', false);
   app.set('trust proxy', server.trustProxy);
 
-  app.use((options.requestLog ?? createRequestLog({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) })).middleware);
+  app.use((options.requestLog ?? requestLogFor(deps, spec.document)).middleware);
   app.use(answerHeadAsGet());
   app.use(createMatchMiddleware(createOperationMatcher(operations)));
   app.use(createDocsRouter(spec));
@@ -145,6 +145,15 @@ export async function createApp(
   return app;
 }
 
+/** The request log; the public probes' successful answers at debug unless log.probe_requests. */
+function requestLogFor(deps: AppDeps, document: Parameters<typeof documentedQueryParameters>[0]): RequestLog {
+  return createRequestLog({
+    logger: deps.logger,
+    loggableQueryParameters: documentedQueryParameters(document),
+    quietOperations: deps.config.log.probeRequests ? new Set() : new Set(PUBLIC_PROBE_OPERATIONS),
+  });
+}
+
 export interface RequestListenerOptions extends AppOptions {
   /** Answer plain public probe requests before Express (default true; tests compare both). */
   readonly fastPath?: boolean;
@@ -165,8 +174,7 @@ export async function createRequestListener(
   options: RequestListenerOptions = {},
 ): Promise<VigilListener> {
   const spec = await loadSpec(options.specPath);
-  const requestLog =
-    options.requestLog ?? createRequestLog({ logger: deps.logger, loggableQueryParameters: documentedQueryParameters(spec.document) });
+  const requestLog = options.requestLog ?? requestLogFor(deps, spec.document);
   const app = await createApp(deps, factories, { ...options, requestLog });
   if (options.fastPath === false) return { app, listener: app };
   const validator = await createSpecValidator(options.specPath);

@@ -7,7 +7,7 @@ import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { kindOptions, readOptions } from './options.ts';
 import { plainRow, readSqlSettings, sqlOptions } from './sql-pool.ts';
-import type { Check, SourceDefinition } from './types.ts';
+import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -80,57 +80,94 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
   return {
     kind: 'postgres',
     async run(signal) {
-      const phase = phasesOf('postgres', signal, endpoint.secrets);
-      const pool = await phase('connect', () => pools.get());
-      const client = await phase('connect', () => pool.connect(), (late) => late.release(true));
-      const connection = (client as unknown as VersionAwareClient).connection;
-      let broken = false;
-      // Past the deadline, destroy the socket at once: the server may never answer.
-      const stopWatching = onAbort(signal, () => {
-        broken = true;
-        connection.stream.destroy();
-      });
-      let result: pg.QueryResult;
-      let queryLatency: number;
-      let migrations: AppMigrationStatus | undefined;
       try {
-        const started = performance.now();
-        const answer: pg.QueryResult | pg.QueryResult[] = await phase('query', () => client.query(settings.query));
-        queryLatency = elapsedMs(started);
-        // A multi-statement query answers one result per statement; the last one is the test.
-        result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
-        if (migrationsSettings) {
-          migrations = await phase('migrations', () => readAppMigrationStatus((sql) => client.query(sql), migrationsSettings, POSTGRES_DIALECT));
-        }
+        return await runOnce(signal);
       } catch (error) {
-        broken = true;
-        throw error;
-      } finally {
-        stopWatching();
-        client.release(broken);
+        // The pool's idle connection was closed by the server (a restart, an idle timeout,
+        // pg_terminate_backend) before the pool saw it go: once more, on a new connection.
+        if (!(error instanceof ServerClosedConnection) || signal.aborted) throw error instanceof ServerClosedConnection ? error.probeError : error;
+        try {
+          return await runOnce(signal);
+        } catch (again) {
+          throw again instanceof ServerClosedConnection ? again.probeError : again;
+        }
       }
-
-      const numeric = new Set(
-        (result.fields ?? []).filter((f) => f.dataTypeID === INT8_OID || f.dataTypeID === NUMERIC_OID).map((f) => f.name),
-      );
-      const details: SqlDetails = {
-        server_version: (client as unknown as VersionAwareClient).serverVersion,
-        query_latency_ms: queryLatency,
-        pool: {
-          size: settings.poolMax,
-          total: pool.totalCount,
-          checked_in: pool.idleCount,
-          checked_out: pool.totalCount - pool.idleCount,
-          waiting: pool.waitingCount,
-        },
-        first_row: plainRow(result.rows?.[0], numeric),
-        ...(migrations ? { migrations } : {}),
-      };
-      return { details: { ...details } };
     },
     async reset() {
       pools.discard();
     },
     close: () => pools.close(),
   };
+
+  async function runOnce(signal: AbortSignal): Promise<CheckOutcome<SqlDetails>> {
+    const phase = phasesOf('postgres', signal, endpoint.secrets);
+    const pool = await phase('connect', () => pools.get());
+    const client = await phase('connect', () => pool.connect(), (late) => late.release(true));
+    const connection = (client as unknown as VersionAwareClient).connection;
+    let broken = false;
+    // Past the deadline, destroy the socket at once: the server may never answer.
+    const stopWatching = onAbort(signal, () => {
+      broken = true;
+      connection.stream.destroy();
+    });
+    let result: pg.QueryResult;
+    let queryLatency: number;
+    let migrations: AppMigrationStatus | undefined;
+    try {
+      const started = performance.now();
+      let closedByServer = false;
+      const answer: pg.QueryResult | pg.QueryResult[] = await phase('query', () =>
+        client.query(settings.query).catch((error: unknown) => {
+          closedByServer = isClosedByServer(error);
+          throw error;
+        }),
+      ).catch((error: unknown) => {
+        throw closedByServer && error instanceof ProbeError ? new ServerClosedConnection(error) : error;
+      });
+      queryLatency = elapsedMs(started);
+      // A multi-statement query answers one result per statement; the last one is the test.
+      result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+      if (migrationsSettings) {
+        migrations = await phase('migrations', () => readAppMigrationStatus((sql) => client.query(sql), migrationsSettings, POSTGRES_DIALECT));
+      }
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      stopWatching();
+      client.release(broken);
+    }
+
+    const numeric = new Set(
+      (result.fields ?? []).filter((f) => f.dataTypeID === INT8_OID || f.dataTypeID === NUMERIC_OID).map((f) => f.name),
+    );
+    const details: SqlDetails = {
+      server_version: (client as unknown as VersionAwareClient).serverVersion,
+      query_latency_ms: queryLatency,
+      pool: {
+        size: settings.poolMax,
+        total: pool.totalCount,
+        checked_in: pool.idleCount,
+        checked_out: pool.totalCount - pool.idleCount,
+        waiting: pool.waitingCount,
+      },
+      first_row: plainRow(result.rows?.[0], numeric),
+      ...(migrations ? { migrations } : {}),
+    };
+    return { details: { ...details } };
+  }
+}
+
+/** A query failed because the server had closed the connection: the run may be tried again. */
+class ServerClosedConnection extends Error {
+  constructor(readonly probeError: ProbeError) {
+    super(probeError.message);
+  }
+}
+
+/** PostgreSQL ended the session (57P01 admin shutdown, 57P02/57P03) or the socket went away. */
+function isClosedByServer(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  return typeof message === 'string' && /Connection terminated/i.test(message);
 }

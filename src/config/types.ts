@@ -143,4 +143,6 @@ export interface StatusPageConfig {
 export interface LogConfig {
   /** One of LOG_LEVELS (schema/log.ts). */
   readonly level: string;
+  /** Successful answers of the public probe endpoints at info (true) or debug (false). */
+  readonly probeRequests: boolean;
 }

@@ -43,6 +43,8 @@ export interface RequestLoggerInput {
   readonly logger: Logger;
   /** Query parameters whose values may be logged: the ones the spec documents. */
   readonly loggableQueryParameters: ReadonlySet<string>;
+  /** Operations whose successful answers are logged at debug, not info (the public probes). */
+  readonly quietOperations?: ReadonlySet<string>;
 }
 
 export interface RequestLog {
@@ -56,6 +58,7 @@ export interface RequestLog {
 
 export function createRequestLog(input: RequestLoggerInput): RequestLog {
   const { loggableQueryParameters } = input;
+  const quiet = input.quietOperations ?? new Set<string>();
   // Made once, not per request.
   const logger = input.logger.child({}, { redact: { paths: REQUEST_LINE_REDACT_PATHS, censor: '[redacted]' } });
 
@@ -68,7 +71,7 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
 
   function record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void {
     const status = res.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : operationId !== undefined && quiet.has(operationId) ? 'debug' : 'info';
     if (!logger.isLevelEnabled(level)) return;
     const headers: Record<string, unknown> = {};
     for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];

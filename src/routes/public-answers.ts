@@ -7,6 +7,9 @@ import { createHealthBasicAnswer } from './health.ts';
 import { DEFAULT_PROBE_OPTIONS, livezAnswer, readyzAnswer } from './probes.ts';
 import { createHealthzAnswer } from './sources.ts';
 
+/** The public probe operations: load balancers, Kubernetes and monitors call them every few seconds. */
+export const PUBLIC_PROBE_OPERATIONS = ['getLivez', 'getReadyz', 'getHealthz', 'getHealth', 'getPublicHealth'] as const;
+
 export function createPublicAnswers(deps: AppDeps): readonly PublicAnswerSource[] {
   const healthz = createHealthzAnswer(deps);
   const health = createHealthBasicAnswer(deps);

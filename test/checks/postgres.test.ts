@@ -74,6 +74,18 @@ describe('the postgres check', () => {
     expect((second.details?.['first_row'] as { pid: number }).pid).not.toBe(pid);
   });
 
+  it('answers ok when the server ended its idle connection just before the run (tried once more, on a new one)', async () => {
+    const { run } = pgSource({ url: db.url, query: 'SELECT pg_backend_pid() AS pid' });
+    for (let round = 0; round < 5; round += 1) {
+      const pid = ((await run()).details?.['first_row'] as { pid: number }).pid;
+      // No wait for the pool to notice: the run may find the dead connection still in the pool.
+      await db.query('SELECT pg_terminate_backend($1)', [pid]);
+      const next = await run();
+      expect(next.status, next.error).toBe('ok');
+      expect((next.details?.['first_row'] as { pid: number }).pid).not.toBe(pid);
+    }
+  });
+
   it('closes its pool on close(), and close() twice is harmless', async () => {
     const { check, run } = pgSource({ url: db.url });
     expect((await run()).status).toBe('ok');
