@@ -40,7 +40,11 @@ const NEUTRAL_HEADERS = new Set([
 interface CachedAnswer {
   readonly key: string;
   /** Undefined when the built answer failed its schema: the full stack answers (and logs) it. */
-  readonly wire: { readonly status: number; readonly contentType: string; readonly body: Buffer } | undefined;
+  /**
+   * The answer as sent. The body stays a string: Node writes a string body in the same packet
+   * as the head, a Buffer in a second one (writev), which cost a fifth of the CPU under a flood.
+   */
+  readonly wire: { readonly status: number; readonly contentType: string; readonly body: string; readonly length: number } | undefined;
 }
 
 interface Route {
@@ -101,9 +105,8 @@ export function createFastPath(input: FastPathInput): FastPath {
       input.onInvalid?.(route.operation.operationId, errors);
       return { key, wire: undefined };
     }
-    const text = answer.contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
-    const body = Buffer.from(text, 'utf8');
-    return { key, wire: { status: answer.status, contentType: answer.contentType, body } };
+    const body = answer.contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
+    return { key, wire: { status: answer.status, contentType: answer.contentType, body, length: Buffer.byteLength(body, 'utf8') } };
   }
 
   let answered = 0;
@@ -119,12 +122,15 @@ export function createFastPath(input: FastPathInput): FastPath {
       const wire = route.cached.wire;
       if (!wire || !acceptable(req.headers.accept, wire.contentType)) return false;
       const startedAt = performance.now();
-      const id = input.requestLog.requestId(req, res);
-      res.statusCode = wire.status;
-      // Express's spelling, so that both paths send the same bytes.
-      res.setHeader('Content-Type', `${wire.contentType}; charset=utf-8`);
-      res.setHeader('Content-Length', wire.body.length);
-      res.setHeader('Cache-Control', route.cacheControl);
+      const id = input.requestLog.idOf(req);
+      // One writeHead (merged with what was set already: X-Request-Id, Connection: close while
+      // closing). Express's spelling of the type, so that both paths send the same bytes.
+      res.writeHead(wire.status, {
+        'X-Request-Id': id,
+        'Content-Type': `${wire.contentType}; charset=utf-8`,
+        'Content-Length': wire.length,
+        'Cache-Control': route.cacheControl,
+      });
       res.end(wire.body);
       input.requestLog.record(req, res, id, startedAt, route.operation.operationId);
       answered += 1;

@@ -52,6 +52,8 @@ export interface RequestLog {
   readonly middleware: RequestHandler;
   /** The id a request goes by: a sane `X-Request-Id` it brought, else a new UUID. Sets the header. */
   requestId(req: IncomingMessage, res: ServerResponse): string;
+  /** The same id without setting the header (the fast path sends it in its one writeHead). */
+  idOf(req: IncomingMessage): string;
   /** Writes the request's line (the fast path calls this itself once it has answered). */
   record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void;
 }
@@ -62,9 +64,13 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
   // Made once, not per request.
   const logger = input.logger.child({}, { redact: { paths: REQUEST_LINE_REDACT_PATHS, censor: '[redacted]' } });
 
-  function requestId(req: IncomingMessage, res: ServerResponse): string {
+  function idOf(req: IncomingMessage): string {
     const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  }
+
+  function requestId(req: IncomingMessage, res: ServerResponse): string {
+    const id = idOf(req);
     res.setHeader('X-Request-Id', id);
     return id;
   }
@@ -109,5 +115,5 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
     next();
   };
 
-  return { middleware, requestId, record };
+  return { middleware, requestId, idOf, record };
 }
