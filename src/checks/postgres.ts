@@ -7,7 +7,7 @@ import { createLazyClient } from './lazy-client.ts';
 import { backstopMs, elapsedMs, onAbort, phasesOf } from './probe.ts';
 import { kindOptions, readOptions } from './options.ts';
 import { plainRow, readSqlSettings, sqlOptions } from './sql-pool.ts';
-import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
+import type { Check, CheckOutcome, SourceDefinition } from './types.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -79,27 +79,14 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
 
   return {
     kind: 'postgres',
-    async run(signal) {
-      try {
-        return await runOnce(signal);
-      } catch (error) {
-        // The pool's idle connection was closed by the server (a restart, an idle timeout,
-        // pg_terminate_backend) before the pool saw it go: once more, on a new connection.
-        if (!(error instanceof ServerClosedConnection) || signal.aborted) throw error instanceof ServerClosedConnection ? error.probeError : error;
-        try {
-          return await runOnce(signal);
-        } catch (again) {
-          throw again instanceof ServerClosedConnection ? again.probeError : again;
-        }
-      }
-    },
+    run: (signal) => runOnce(signal, true),
     async reset() {
       pools.discard();
     },
     close: () => pools.close(),
   };
 
-  async function runOnce(signal: AbortSignal): Promise<CheckOutcome<SqlDetails>> {
+  async function runOnce(signal: AbortSignal, mayRetry: boolean): Promise<CheckOutcome<SqlDetails>> {
     const phase = phasesOf('postgres', signal, endpoint.secrets);
     const pool = await phase('connect', () => pools.get());
     const client = await phase('connect', () => pool.connect(), (late) => late.release(true));
@@ -110,20 +97,19 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
       broken = true;
       connection.stream.destroy();
     });
-    let result: pg.QueryResult;
-    let queryLatency: number;
+    let result!: pg.QueryResult;
+    let queryLatency!: number;
     let migrations: AppMigrationStatus | undefined;
+    let closedByServer = false;
+    let retry = false;
     try {
       const started = performance.now();
-      let closedByServer = false;
       const answer: pg.QueryResult | pg.QueryResult[] = await phase('query', () =>
         client.query(settings.query).catch((error: unknown) => {
           closedByServer = isClosedByServer(error);
           throw error;
         }),
-      ).catch((error: unknown) => {
-        throw closedByServer && error instanceof ProbeError ? new ServerClosedConnection(error) : error;
-      });
+      );
       queryLatency = elapsedMs(started);
       // A multi-statement query answers one result per statement; the last one is the test.
       result = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
@@ -132,11 +118,15 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
       }
     } catch (error) {
       broken = true;
-      throw error;
+      // The pool's idle connection was closed by the server (a restart, an idle timeout,
+      // pg_terminate_backend) before the pool saw it go: once more, on a new connection.
+      if (!(mayRetry && closedByServer && !signal.aborted)) throw error;
+      retry = true;
     } finally {
       stopWatching();
       client.release(broken);
     }
+    if (retry) return runOnce(signal, false);
 
     const numeric = new Set(
       (result.fields ?? []).filter((f) => f.dataTypeID === INT8_OID || f.dataTypeID === NUMERIC_OID).map((f) => f.name),
@@ -155,13 +145,6 @@ export function createPostgresCheck(def: SourceDefinition): Check<'postgres'> {
       ...(migrations ? { migrations } : {}),
     };
     return { details: { ...details } };
-  }
-}
-
-/** A query failed because the server had closed the connection: the run may be tried again. */
-class ServerClosedConnection extends Error {
-  constructor(readonly probeError: ProbeError) {
-    super(probeError.message);
   }
 }
 
