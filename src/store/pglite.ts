@@ -3,11 +3,11 @@
 // directory lock (dir-lock.ts) keeps a second Vigil (a replica, or the CLI while the server
 // runs) from opening the same directory and corrupting it.
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { createRequire } from 'node:module';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DirectoryBusyError, lockDirectory } from './dir-lock.ts';
+import { pgliteModule } from './pglite-module.ts';
+import { copyTemplate, initdbInChild, isInitialised, pgliteTemplate } from './pglite-template.ts';
 import { StoreError, type Driver, type TransactionClient } from './driver.ts';
 
 export const MEMORY_DATA_DIR = 'memory://';
@@ -20,8 +20,12 @@ export const MEMORY_DATA_DIR = 'memory://';
  */
 const MEMORY_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'max_connections=4', '-c', 'max_locks_per_transaction=32'];
 
-function pgliteOptions(template: Blob | undefined): PGliteOptions {
-  return { startParams: [...PGlite.defaultStartParams, ...MEMORY_SETTINGS], ...(template ? { loadDataDir: template } : {}) };
+async function pgliteOptions(template: Blob | undefined): Promise<PGliteOptions> {
+  return {
+    startParams: [...PGlite.defaultStartParams, ...MEMORY_SETTINGS],
+    pgliteWasmModule: await pgliteModule(),
+    ...(template ? { loadDataDir: template } : {}),
+  };
 }
 
 export interface PgliteDriverInput {
@@ -34,40 +38,18 @@ function wrap(context: string, error: unknown): StoreError {
   return new StoreError(`store (embedded): ${context}: ${message.replace(/\s+/g, ' ').trim()}`, error);
 }
 
-/**
- * initdb takes seconds under WebAssembly. New stores (in memory, or a data directory without
- * PG_VERSION) start instead from a copy of a freshly initialised directory, made once per PGlite
- * version and cached in a private (0700, owned by this user) directory under the OS temp dir.
- * It is written atomically so parallel processes can share it; any doubt means a plain initdb.
- */
-async function initialisedTemplate(): Promise<Blob | undefined> {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkgPath = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
-    const version = (JSON.parse(await readFile(pkgPath, 'utf8')) as { version: string }).version;
-    const uid = process.getuid?.() ?? 0;
-    const cacheDir = path.join(tmpdir(), `vigil-pglite-${uid}`);
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    const info = await stat(cacheDir);
-    // Someone else's directory could hold a planted database: never trust it.
-    if (info.uid !== uid || (info.mode & 0o077) !== 0) return undefined;
-    const file = path.join(cacheDir, `template-${version}.tar.gz`);
-    if (!(await stat(file).catch(() => undefined))) {
-      const fresh = await PGlite.create(MEMORY_DATA_DIR);
-      const dump = await fresh.dumpDataDir('gzip');
-      await fresh.close();
-      const partial = `${file}.${process.pid}.${Date.now()}`;
-      await writeFile(partial, Buffer.from(await dump.arrayBuffer()), { mode: 0o600 });
-      await rename(partial, file);
-    }
-    return new Blob([await readFile(file)]);
-  } catch {
-    return undefined;
-  }
+/** The template as PGlite loads an in-memory store from it; undefined means a plain initdb. */
+async function templateArchive(): Promise<Blob | undefined> {
+  const template = await pgliteTemplate();
+  return template ? new Blob([await readFile(template.archive)]) : undefined;
 }
 
-async function isInitialised(dataDir: string): Promise<boolean> {
-  return (await stat(path.join(dataDir, 'PG_VERSION')).catch(() => undefined)) !== undefined;
+/** A new data directory gets the template's files, or else its initdb in a child process. */
+async function initialise(dataDir: string): Promise<void> {
+  if (await isInitialised(dataDir)) return;
+  const template = await pgliteTemplate();
+  if (template) await copyTemplate(template, dataDir);
+  else await initdbInChild(dataDir).catch(() => undefined); // PGlite.create runs initdb itself then
 }
 
 export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driver> {
@@ -76,8 +58,7 @@ export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driv
   let db: PGlite;
   try {
     if (inMemory) {
-      const template = await initialisedTemplate();
-      db = await PGlite.create(MEMORY_DATA_DIR, pgliteOptions(template));
+      db = await PGlite.create(MEMORY_DATA_DIR, await pgliteOptions(await templateArchive()));
     } else {
       const dataDir = path.resolve(input.dataDir);
       await mkdir(dataDir, { recursive: true });
@@ -88,8 +69,8 @@ export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driv
           throw wrap(`cannot lock ${dataDir}`, error);
         },
       );
-      const template = (await isInitialised(dataDir)) ? undefined : await initialisedTemplate();
-      db = await PGlite.create(dataDir, pgliteOptions(template));
+      await initialise(dataDir);
+      db = await PGlite.create(dataDir, await pgliteOptions(undefined));
     }
   } catch (error) {
     await releaseLock();
