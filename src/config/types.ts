@@ -39,6 +39,8 @@ export interface StoreConfig {
   readonly url: string | undefined;
   /** Where the embedded store keeps its files. */
   readonly dataDir: string;
+  /** The embedded store's WebAssembly may be recompiled by V8's optimising compiler (more memory). */
+  readonly embeddedTierUp: boolean;
   /** Replicas sharing one PostgreSQL store (only with `url`; see src/coordination/). */
   readonly coordination: CoordinationConfig;
 }

@@ -18,13 +18,13 @@ export interface CreateStoreOptions {
   readonly skipMigrations?: boolean;
 }
 
-/** Where the store is; coordination settings are not the store's business. */
-export type StoreLocation = Pick<StoreConfig, 'url' | 'dataDir'>;
+/** Where the store is (and how the embedded one runs); coordination settings are not the store's business. */
+export type StoreLocation = Pick<StoreConfig, 'url' | 'dataDir'> & Partial<Pick<StoreConfig, 'embeddedTierUp'>>;
 
 export async function openDriver(config: StoreLocation, logger: Logger): Promise<Driver> {
   return config.url
     ? createPostgresDriver({ url: config.url, logger })
-    : createPgliteDriver({ dataDir: config.dataDir });
+    : createPgliteDriver({ dataDir: config.dataDir, tierUp: config.embeddedTierUp ?? false });
 }
 
 export function storeFromDriver(driver: Driver): Store {

@@ -20,10 +20,10 @@ export const MEMORY_DATA_DIR = 'memory://';
  */
 const MEMORY_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'max_connections=4', '-c', 'max_locks_per_transaction=32'];
 
-async function pgliteOptions(template: Blob | undefined): Promise<PGliteOptions> {
+async function pgliteOptions(template: Blob | undefined, tierUp: boolean): Promise<PGliteOptions> {
   return {
     startParams: [...PGlite.defaultStartParams, ...MEMORY_SETTINGS],
-    pgliteWasmModule: await pgliteModule(),
+    pgliteWasmModule: await pgliteModule(tierUp),
     ...(template ? { loadDataDir: template } : {}),
   };
 }
@@ -31,6 +31,8 @@ async function pgliteOptions(template: Blob | undefined): Promise<PGliteOptions>
 export interface PgliteDriverInput {
   /** A directory, or `memory://` for a throw-away in-memory store (tests). */
   readonly dataDir: string;
+  /** `store.embedded_tier_up`: V8's optimising compiler may recompile PGlite (see pglite-module.ts). */
+  readonly tierUp?: boolean;
 }
 
 function wrap(context: string, error: unknown): StoreError {
@@ -58,7 +60,7 @@ export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driv
   let db: PGlite;
   try {
     if (inMemory) {
-      db = await PGlite.create(MEMORY_DATA_DIR, await pgliteOptions(await templateArchive()));
+      db = await PGlite.create(MEMORY_DATA_DIR, await pgliteOptions(await templateArchive(), input.tierUp ?? false));
     } else {
       const dataDir = path.resolve(input.dataDir);
       await mkdir(dataDir, { recursive: true });
@@ -70,7 +72,7 @@ export async function createPgliteDriver(input: PgliteDriverInput): Promise<Driv
         },
       );
       await initialise(dataDir);
-      db = await PGlite.create(dataDir, await pgliteOptions(undefined));
+      db = await PGlite.create(dataDir, await pgliteOptions(undefined, input.tierUp ?? false));
     }
   } catch (error) {
     await releaseLock();

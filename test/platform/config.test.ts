@@ -38,7 +38,7 @@ describe('defaults', () => {
     const config = load(undefined);
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, trustProxy: false });
     expect(config.server.bodyLimitBytes).toBe(1024 * 1024);
-    expect(config.store).toEqual({ url: undefined, dataDir: './.vigil-data', coordination: { enabled: true, leaseTtlMs: 15_000 } });
+    expect(config.store).toEqual({ url: undefined, dataDir: './.vigil-data', embeddedTierUp: false, coordination: { enabled: true, leaseTtlMs: 15_000 } });
     expect(config.sources.map((s) => [s.name, s.kind])).toEqual([['host', 'resources']]);
     expect(config.families).toEqual({ health: { resources: 'host' } });
     expect(config.invalidSources).toEqual([]);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -155,5 +156,42 @@ describe('the embedded store', () => {
     expect((second as Error).message).toContain(`in use by another Vigil (process ${process.pid})`);
     await store.close();
     await expect(readFile(lock, 'utf8')).rejects.toThrow();
+  });
+
+  it('initialises again a data directory whose first copy was cut short (files, no PG_VERSION)', async () => {
+    const fixture = await fixtureFor('pglite', true);
+    // A control file copied half-way: PostgreSQL would refuse it were it kept.
+    await mkdir(path.join(fixture.config.dataDir, 'global'), { recursive: true });
+    await writeFile(path.join(fixture.config.dataDir, 'global', 'pg_control'), 'cut short');
+    const store = await open(fixture);
+    expect((await store.migrationStatus()).required).toEqual([]);
+    await expect(readFile(path.join(fixture.config.dataDir, 'PG_VERSION'), 'utf8')).resolves.toMatch(/^\d+/);
+  });
+
+  it('initialises a new data directory when the template cache cannot be trusted', async () => {
+    const fixture = await fixtureFor('pglite', true);
+    const otherTmp = await mkdtemp(path.join(tmpdir(), 'vigil-tmp-'));
+    const previous = process.env.TMPDIR;
+    cleanups.unshift(async () => {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+      await rm(otherTmp, { recursive: true, force: true });
+    });
+    // A cache directory others may write to is never used (it could hold a planted database).
+    const cache = path.join(otherTmp, `vigil-pglite-${process.getuid?.() ?? 0}`);
+    await mkdir(cache);
+    await chmod(cache, 0o777);
+    process.env.TMPDIR = otherTmp;
+    const store = await open(fixture);
+    expect((await store.migrationStatus()).required).toEqual([]);
+    await expect(readFile(path.join(fixture.config.dataDir, 'PG_VERSION'), 'utf8')).resolves.toMatch(/^\d+/);
+    expect(await readdir(cache)).toEqual([]);
+  });
+
+  it('serves the same SQL when V8 may recompile it with its optimising compiler (store.embedded_tier_up)', async () => {
+    const fixture = await fixtureFor('pglite');
+    const store = await open({ ...fixture, config: { ...fixture.config, embeddedTierUp: true } });
+    expect((await store.migrationStatus()).required).toEqual([]);
+    expect(await store.query('SELECT sum(n)::int AS total FROM generate_series(1, 1000) AS n')).toEqual([{ total: 500500 }]);
   });
 });
