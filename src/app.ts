@@ -19,7 +19,7 @@ import { createRequestLog, type RequestLog } from './http/request-log.ts';
 import { createOperationMatcher, documentedQueryParameters, loadSpec, type LoadedSpec, type OperationInfo } from './http/spec.ts';
 import type { AppDeps, FamilyHandlersFactory, OperationHandlers } from './http/types.ts';
 import { familyHandlerFactories } from './routes/index.ts';
-import { createPublicAnswers, PUBLIC_PROBE_OPERATIONS } from './routes/public-answers.ts';
+import { createSnapshotAnswers, PUBLIC_PROBE_OPERATIONS } from './routes/snapshot-answers.ts';
 
 /** The answers the listener gives before the app sees a request, in the app's error shapes (see refusal.ts). */
 export function refusalOf(app: express.Express): RenderRefusal | undefined {
@@ -180,10 +180,11 @@ export async function createRequestListener(
   const validator = await createSpecValidator(options.specPath);
   const reported = new Set<string>();
   const fastPath = createFastPath({
-    answers: createPublicAnswers(deps),
+    answers: createSnapshotAnswers(deps),
     operations: spec.operations,
     validator,
     requestLog,
+    identity: deps.identity,
     onInvalid(operationId, errors) {
       if (reported.has(operationId)) return;
       reported.add(operationId);

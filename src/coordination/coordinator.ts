@@ -357,17 +357,26 @@ export function createCoordinator(input: CoordinatorInput): Coordinator {
         counted = { results, stale, nextDueMs };
         return stale;
       };
-      let seen = { results: -1, statuses: -1, stale: -1 };
-      const revision = { results: 0, statuses: 0 };
+      let seenResults = -1;
+      let seenStatuses = -1;
+      let seenStale = -1;
+      // Frozen and replaced only when it moves: the fast path asks on every request, and an
+      // unchanged view allocates nothing.
+      let revision: Readonly<{ results: number; statuses: number }> = Object.freeze({ results: 0, statuses: 0 });
       return {
         ...base,
         revision: () => {
           const moved = base.revision();
           const stale = staleCount(moved.results, now());
-          if (moved.results !== seen.results || stale !== seen.stale) revision.results += 1;
-          if (moved.statuses !== seen.statuses || stale !== seen.stale) revision.statuses += 1;
-          seen = { ...moved, stale };
-          return { ...revision };
+          const results = moved.results !== seenResults || stale !== seenStale;
+          const statuses = moved.statuses !== seenStatuses || stale !== seenStale;
+          if (results || statuses) {
+            revision = Object.freeze({ results: revision.results + (results ? 1 : 0), statuses: revision.statuses + (statuses ? 1 : 0) });
+          }
+          seenResults = moved.results;
+          seenStatuses = moved.statuses;
+          seenStale = stale;
+          return revision;
         },
         sources: () => base.sources().map(shown),
         source: (name) => {

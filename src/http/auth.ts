@@ -27,6 +27,11 @@ function hasScope(principal: Principal, scope: string | undefined): boolean {
   return scope === undefined || holdsScope(principal, scope);
 }
 
+/** Whether an authenticated caller may call `op` (its `x-vigil-min-role` and `x-vigil-scope`); else 403. */
+export function permits(op: OperationInfo, principal: Principal): boolean {
+  return (!op.minRole || roleAtLeast(principal.role, op.minRole)) && hasScope(principal, op.scope);
+}
+
 export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler {
   const { identity, retryAfterSeconds } = input;
   return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -53,7 +58,7 @@ export function createAuthMiddleware(input: AuthMiddlewareInput): RequestHandler
     }
     if (outcome.ok) {
       const { principal } = outcome;
-      if ((op.minRole && !roleAtLeast(principal.role, op.minRole)) || !hasScope(principal, op.scope)) {
+      if (!permits(op, principal)) {
         return next(httpProblem(problemFor(403, 'Insufficient permissions for this operation')));
       }
       res.locals.principal = principal;

@@ -1,22 +1,32 @@
 // The fast path: a node:http request listener in front of the Express app that answers the
-// plainest public probe requests (`GET /livez` and friends, or their HEAD, no query, no body, no
-// credential, nothing conditional) from bodies built when the engine's snapshot changes, each checked
-// against the spec's compiled response schema when it is built. Every other request, and any
-// answer that fails its schema, goes to the full Express stack, which stays the one definition
-// of behaviour: the fast path only repeats, byte for byte, what that stack answers to requests
-// it can recognise cheaply (the matrix test in test/platform/fast-path.test.ts holds it to that).
+// plainest snapshot requests (`GET /livez` and friends, or their HEAD, no query, no body,
+// nothing conditional) from bodies built when the engine's snapshot changes, each checked
+// against the spec's compiled response schema when it is built. Public probes are answered when
+// the request carries no credential; the authenticated snapshot operations (`/healthz/sources`,
+// `/health/status`...) when the identity service can accept the request's credential at once,
+// without a store read and without anything the full stack would do differently
+// (IdentityService.reusable), and the caller holds the role and scope the operation needs.
+// Every other request, and any answer that fails its schema, goes to the full Express stack,
+// which stays the one definition of behaviour: the fast path only repeats, byte for byte, what
+// that stack answers to requests it can recognise cheaply (the matrix test in
+// test/platform/fast-path.test.ts holds it to that).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import cookieParser from 'cookie-parser';
+import { CREDENTIAL_HEADERS } from '../identity/index.ts';
+import type { CredentialCarrier, CredentialKind, IdentityService, Principal } from '../identity/types.ts';
+import { permits } from './auth.ts';
 import { cacheControlFor } from './http-semantics.ts';
 import type { RequestLog } from './request-log.ts';
 import type { OperationInfo } from './spec.ts';
 import type { SpecValidator } from './spec-validator.ts';
-import type { PublicAnswer, PublicAnswerSource } from './types.ts';
+import type { PublicAnswer, SnapshotAnswerSource } from './types.ts';
 
 /**
  * Request headers that change nothing in these answers. A request with any other header
- * (credentials, cookies, a body, conditionals, Expect, ranges...) takes the full stack.
+ * (credentials an operation does not read, a body, conditionals, Expect, ranges...) takes the
+ * full stack.
  */
-const NEUTRAL_HEADERS = new Set([
+const NEUTRAL_HEADERS = [
   'host',
   'user-agent',
   'accept',
@@ -35,31 +45,52 @@ const NEUTRAL_HEADERS = new Set([
   'x-real-ip',
   'traceparent',
   'tracestate',
-]);
+] as const;
+
+/** The answer as sent, for one key. */
+interface Wire {
+  readonly status: number;
+  readonly contentType: string;
+  /**
+   * The body. It stays a string: Node writes a string body in the same packet as the head, a
+   * Buffer in a second one (writev), which cost a fifth of the CPU under a flood. With a
+   * spliced field, the body up to its value.
+   */
+  readonly body: string;
+  /** Bytes of `body` (and `tail`). */
+  readonly length: number;
+  /** With a spliced field: the body after its value, and the check of a value. */
+  readonly tail?: string;
+  readonly check?: (value: unknown) => boolean;
+}
 
 interface CachedAnswer {
-  readonly key: string;
+  readonly key: number | string;
   /** Undefined when the built answer failed its schema: the full stack answers (and logs) it. */
-  /**
-   * The answer as sent. The body stays a string: Node writes a string body in the same packet
-   * as the head, a Buffer in a second one (writev), which cost a fifth of the CPU under a flood.
-   */
-  readonly wire: { readonly status: number; readonly contentType: string; readonly body: string; readonly length: number } | undefined;
+  readonly wire: Wire | undefined;
 }
 
 interface Route {
   readonly operation: OperationInfo;
-  readonly source: PublicAnswerSource;
-  /** The same for every answer of the operation (HTTP semantics: public operations). */
+  readonly source: SnapshotAnswerSource;
+  /** The same for every answer of the operation (HTTP semantics): no-cache, or no-store with credentials. */
   readonly cacheControl: string;
+  /** Lower-case header names the request may carry: the neutral ones and the operation's credential headers. */
+  readonly headers: ReadonlySet<string>;
+  /** For an operation that requires a credential: the kinds it accepts, in the spec's order. */
+  readonly accepted: readonly CredentialKind[] | undefined;
+  /** Response schema pointers by `<status> <content type>`. */
+  readonly pointers: Map<string, string | undefined>;
   cached: CachedAnswer | undefined;
 }
 
 export interface FastPathInput {
-  readonly answers: readonly PublicAnswerSource[];
+  readonly answers: readonly SnapshotAnswerSource[];
   readonly operations: readonly OperationInfo[];
   readonly validator: SpecValidator;
   readonly requestLog: RequestLog;
+  /** Absent: only public operations are answered here. */
+  readonly identity?: Pick<IdentityService, 'reusable'>;
   /** Told once per operation and key when a built answer does not match the spec. */
   readonly onInvalid?: (operationId: string, errors: readonly string[]) => void;
 }
@@ -71,11 +102,11 @@ export interface FastPath {
   answered(): number;
 }
 
-/** Whether the request carries only headers that cannot change the answer. */
-function neutralHeaders(req: IncomingMessage): boolean {
+/** Whether the request carries only headers from `allowed`. */
+function onlyHeaders(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    if (!NEUTRAL_HEADERS.has((raw[i] as string).toLowerCase())) return false;
+    if (!allowed.has((raw[i] as string).toLowerCase())) return false;
   }
   return true;
 }
@@ -88,25 +119,85 @@ function acceptable(accept: string | undefined, contentType: string): boolean {
   return accept === undefined || accept === '*/*' || accept === contentType;
 }
 
+const NO_COOKIES: Readonly<Record<string, string | undefined>> = Object.freeze(Object.create(null) as Record<string, string | undefined>);
+/** Express's own cookie parser (the app's), run on the Cookie header alone: the same cookies as `req.cookies`. */
+const parseCookies = cookieParser();
+
+function cookiesOf(req: IncomingMessage): Readonly<Record<string, string | undefined>> {
+  const header = req.headers.cookie;
+  if (header === undefined) return NO_COOKIES;
+  const holder = { headers: { cookie: header } } as unknown as Parameters<typeof parseCookies>[0];
+  parseCookies(holder, undefined as unknown as Parameters<typeof parseCookies>[1], () => undefined);
+  return holder.cookies as Record<string, string | undefined>;
+}
+
+/** A placeholder for the spliced field's value, found again in the serialised body. */
+const SPLICE_MARK = '\u0000vigil-fast-path-splice\u0000';
+
 export function createFastPath(input: FastPathInput): FastPath {
+  const { identity } = input;
   const routes = new Map<string, Route>();
   for (const source of input.answers) {
     const operation = input.operations.find((op) => op.operationId === source.operationId && op.method === 'get');
     // An operation the spec does not have (a fixture spec in tests) is simply not fast.
     if (!operation || operation.path.includes('{')) continue;
-    routes.set(operation.path, { operation, source, cacheControl: cacheControlFor(operation), cached: undefined });
+    const { security } = operation;
+    // Optional credentials change the answer (status page, badges): never here.
+    if (security.mode === 'optional' || (security.mode === 'required' && !identity)) continue;
+    const accepted = security.mode === 'required' ? security.accepted : undefined;
+    const headers = new Set<string>([...NEUTRAL_HEADERS, ...(accepted ?? []).flatMap((kind) => CREDENTIAL_HEADERS[kind])]);
+    routes.set(operation.path, { operation, source, cacheControl: cacheControlFor(operation), headers, accepted, pointers: new Map(), cached: undefined });
   }
 
-  function build(route: Route, key: string): CachedAnswer {
-    const answer: PublicAnswer = route.source.build();
-    const pointer = input.validator.responseSchemaPointer(route.operation, answer.status, answer.contentType);
+  function schemaPointer(route: Route, answer: PublicAnswer): string | undefined {
+    const at = `${answer.status} ${answer.contentType}`;
+    if (!route.pointers.has(at)) route.pointers.set(at, input.validator.responseSchemaPointer(route.operation, answer.status, answer.contentType));
+    return route.pointers.get(at);
+  }
+
+  function build(route: Route, key: number | string): CachedAnswer {
+    const answer = route.source.build();
+    const pointer = schemaPointer(route, answer);
     const errors = pointer === undefined ? [`status ${answer.status} with ${answer.contentType} is not documented`] : input.validator.errorsAt(pointer, answer.body);
     if (errors.length > 0) {
       input.onInvalid?.(route.operation.operationId, errors);
       return { key, wire: undefined };
     }
-    const body = answer.contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
-    return { key, wire: { status: answer.status, contentType: answer.contentType, body, length: Buffer.byteLength(body, 'utf8') } };
+    const { status, contentType } = answer;
+    const splice = route.source.splice;
+    if (!splice) {
+      const body = contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
+      return { key, wire: { status, contentType, body, length: Buffer.byteLength(body, 'utf8') } };
+    }
+    // The field's value is checked per request on its own schema; a schema that relates it to
+    // the other fields (or a body that is not an object) cannot be spliced: the full stack answers.
+    const check = pointer === undefined ? undefined : input.validator.propertyCheck(pointer, splice.property);
+    const body = answer.body;
+    if (!check || contentType !== 'application/json' || typeof body !== 'object' || body === null || Array.isArray(body) || !(splice.property in body)) {
+      return { key, wire: undefined };
+    }
+    // Spreading keeps the field where it was (the same key order as res.json's output).
+    const text = JSON.stringify({ ...(body as Record<string, unknown>), [splice.property]: SPLICE_MARK });
+    const [head, tail, ...more] = text.split(JSON.stringify(SPLICE_MARK));
+    if (head === undefined || tail === undefined || more.length > 0) return { key, wire: undefined };
+    return { key, wire: { status, contentType, body: head, tail, check, length: Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8') } };
+  }
+
+  /**
+   * The caller, when the identity service accepts the request's credential at once and the
+   * operation admits the caller; else undefined (the full stack authenticates, and refuses).
+   */
+  function caller(req: IncomingMessage, route: Route, accepted: readonly CredentialKind[]): Principal | undefined {
+    const ip = req.socket.remoteAddress;
+    if (ip === undefined || !identity) return undefined;
+    const carrier: CredentialCarrier = { headers: req.headers, cookies: accepted.includes('sessionCookie') ? cookiesOf(req) : NO_COOKIES, ip };
+    const principal = identity.reusable(carrier, accepted);
+    if (!principal) return undefined;
+    // Express's req.ip follows X-Forwarded-For where server.trust_proxy says so: the address
+    // that the Hasura secret's reuse is kept for is the socket's only without it. (Keys and
+    // sessions do not depend on the address once accepted.)
+    if (principal.via === 'hasuraAdminSecret' && req.headers['x-forwarded-for'] !== undefined) return undefined;
+    return permits(route.operation, principal) ? principal : undefined;
   }
 
   let answered = 0;
@@ -116,11 +207,21 @@ export function createFastPath(input: FastPathInput): FastPath {
       // The exact path, no query string: anything else is for the full stack to judge. HEAD is
       // the GET without its body (Node's response for a HEAD request sends none).
       const route = req.method === 'GET' || req.method === 'HEAD' ? routes.get(req.url ?? '') : undefined;
-      if (!route || !neutralHeaders(req)) return false;
+      if (!route || !onlyHeaders(req, route.headers)) return false;
+      if (route.accepted && !caller(req, route, route.accepted)) return false;
       const key = route.source.key();
+      if (key === undefined) return false;
       if (route.cached?.key !== key) route.cached = build(route, key);
       const wire = route.cached.wire;
       if (!wire || !acceptable(req.headers.accept, wire.contentType)) return false;
+      let { body, length } = wire;
+      if (wire.tail !== undefined) {
+        const value = route.source.splice?.value();
+        if (!wire.check?.(value)) return false;
+        const text = JSON.stringify(value);
+        body = `${body}${text}${wire.tail}`;
+        length += Buffer.byteLength(text, 'utf8');
+      }
       const startedAt = performance.now();
       const id = input.requestLog.idOf(req);
       // One writeHead (merged with what was set already: X-Request-Id, Connection: close while
@@ -128,10 +229,10 @@ export function createFastPath(input: FastPathInput): FastPath {
       res.writeHead(wire.status, {
         'X-Request-Id': id,
         'Content-Type': `${wire.contentType}; charset=utf-8`,
-        'Content-Length': wire.length,
+        'Content-Length': length,
         'Cache-Control': route.cacheControl,
       });
-      res.end(wire.body);
+      res.end(body);
       input.requestLog.record(req, res, id, startedAt, route.operation.operationId);
       answered += 1;
       return true;

@@ -44,7 +44,20 @@ export interface SpecValidator {
   responseContentTypes(op: OperationInfo, status: number): string[] | undefined;
   /** ajv's messages for `value` against the schema at `pointer` (empty when valid). */
   errorsAt(pointer: string, value: unknown): string[];
+  /**
+   * A check of one property's value on its own, when the object schema at `pointer` constrains
+   * that property through `properties` alone (no keyword relating it to the other fields), so
+   * that a body valid with one value of it stays valid with any value this check accepts.
+   * Undefined otherwise.
+   */
+  propertyCheck(pointer: string, property: string): ((value: unknown) => boolean) | undefined;
 }
+
+/**
+ * Object-schema keywords that say nothing about how one listed property relates to the others
+ * (`additionalProperties` and `unevaluatedProperties` concern unlisted ones only).
+ */
+const INDEPENDENT_KEYWORDS = new Set(['type', 'required', 'properties', 'additionalProperties', 'unevaluatedProperties', 'title', 'description', 'examples', 'example', '$id', '$schema', '$comment']);
 
 export async function createSpecValidator(specPath?: string): Promise<SpecValidator> {
   const { document } = await loadSpec(specPath);
@@ -92,6 +105,16 @@ export async function createSpecValidator(specPath?: string): Promise<SpecValida
     return Object.keys(content);
   }
 
+  function compiledAt(pointer: string): ValidateFunction {
+    let validate = compiled.get(pointer);
+    if (!validate) {
+      const ref = `${SPEC_ID}#${segmentsOf(pointer).map((s) => encodeURIComponent(pointerOf([s]).slice(1))).map((s) => `/${s}`).join('')}`;
+      validate = ajv.compile({ $ref: ref });
+      compiled.set(pointer, validate);
+    }
+    return validate;
+  }
+
   return {
     document,
     locate,
@@ -107,14 +130,16 @@ export async function createSpecValidator(specPath?: string): Promise<SpecValida
       return locate(['paths', op.path, op.method, 'responses', key, 'content', type, 'schema']);
     },
     errorsAt(pointer, value) {
-      let validate = compiled.get(pointer);
-      if (!validate) {
-        const ref = `${SPEC_ID}#${segmentsOf(pointer).map((s) => encodeURIComponent(pointerOf([s]).slice(1))).map((s) => `/${s}`).join('')}`;
-        validate = ajv.compile({ $ref: ref });
-        compiled.set(pointer, validate);
-      }
+      const validate = compiledAt(pointer);
       if (validate(value)) return [];
       return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+    },
+    propertyCheck(pointer, property) {
+      const schema = valueAt(follow(pointer));
+      if (!isRecord(schema) || !isRecord(schema.properties) || !Object.hasOwn(schema.properties, property)) return undefined;
+      if (Object.keys(schema).some((keyword) => !INDEPENDENT_KEYWORDS.has(keyword) && !keyword.startsWith('x-'))) return undefined;
+      const validate = compiledAt(follow(`${follow(pointer)}${pointerOf(['properties', property])}`));
+      return (value) => validate(value) === true;
     },
   };
 }

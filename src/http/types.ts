@@ -42,7 +42,7 @@ export type OperationHandlers = Readonly<Record<string, RequestHandler>>;
 export type FamilyHandlersFactory = (deps: AppDeps) => OperationHandlers;
 
 /**
- * A public snapshot answer as data, built by the family's module: the Express handler sends it
+ * A snapshot answer as data, built by the family's module: the Express handler sends it
  * (`sendAnswer`) and the fast path caches it, so both paths answer from the same function.
  */
 export interface PublicAnswer<Body = unknown> {
@@ -52,10 +52,19 @@ export interface PublicAnswer<Body = unknown> {
   readonly body: Body;
 }
 
-/** How the fast path gets one operation's parameter-less answer. */
-export interface PublicAnswerSource {
+/** How the fast path gets one operation's parameter-less answer (public, or to an accepted caller). */
+export interface SnapshotAnswerSource {
   readonly operationId: string;
-  /** Equal keys, equal answers: the answer is rebuilt only when the key changes. */
-  key(): string;
+  /**
+   * Equal keys, equal answers: the answer is rebuilt only when the key changes. Undefined when
+   * the answer cannot be given now without the full stack (it would have to read the store).
+   */
+  key(): number | string | undefined;
   build(): PublicAnswer;
+  /**
+   * A top-level field of the JSON body that changes more often than the key (an uptime): its
+   * value now, spliced per request into the body built for the key (and checked against the
+   * field's own schema each time).
+   */
+  readonly splice?: { readonly property: string; value(): unknown };
 }

@@ -1,9 +1,9 @@
 // The credentials this process verified against the store lately (API keys, admin API keys,
 // sessions), kept for two purposes. Answering while the store cannot: when a read fails or
 // outlives auth.store_timeout, a credential verified within the last auth.credential_cache_ttl
-// is accepted from here instead of answering 503. And sparing the store: an API key verified
-// within auth.credential_reuse is accepted again without a read, but only while this process
-// hears every revocation (see identity/index.ts).
+// is accepted from here instead of answering 503. And sparing the store: an API key or session
+// verified within auth.credential_reuse is accepted again without a read, but only while this
+// process hears every revocation (see identity/index.ts).
 //
 // A revocation can be committed and the store lost right after (a partition, a crash): so every
 // change that ends a credential drops its entries too, here (logout, key revocation and user

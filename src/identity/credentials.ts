@@ -18,6 +18,19 @@ export interface PresentedCredential {
   readonly hasuraRole?: string;
 }
 
+/**
+ * The request headers each kind is read from (lower case), for whoever must know which headers
+ * can carry a credential (the fast path). Body fields are not headers: see presentedCredentials.
+ */
+export const CREDENTIAL_HEADERS: Readonly<Record<CredentialKind, readonly string[]>> = {
+  adminApiKey: ['authorization'],
+  apiKey: ['x-api-key'],
+  bearerJwt: ['authorization'],
+  sessionCookie: ['cookie'],
+  hasuraAdminSecret: ['x-hasura-admin-secret', 'x-hasura-role'],
+  setupToken: ['x-vigil-setup-token'],
+};
+
 export function header(carrier: CredentialCarrier, name: string): string | undefined {
   const value = carrier.headers[name.toLowerCase()];
   const first = Array.isArray(value) ? value[0] : value;

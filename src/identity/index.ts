@@ -37,7 +37,7 @@ import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSessionRedis, findRedisSource } from './redis.ts';
 import { createRedisSessionBackend, createSessionManager, createStoreSessionBackend, hashSessionId, type SessionBackend } from './sessions.ts';
 import { createThrottle, throttleAccount, type Throttle, type ThrottleKeys } from './throttle.ts';
-import type { AuthOutcome, CredentialCarrier, CredentialKind, IdentityService, Principal } from './types.ts';
+import type { AuthOutcome, CredentialCarrier, CredentialKind, IdentityService, Principal, Role } from './types.ts';
 import { createSetupTokens } from './setup-token.ts';
 import { adminExists, changeUserDisabled, createFirstAdmin, findUserForLogin, getUser, sessionAllowed } from './users.ts';
 
@@ -58,7 +58,7 @@ export {
 } from './api-keys.ts';
 export { createCredentialCache, type CredentialCache } from './credential-cache.ts';
 export { CREDENTIALS_CHANNEL, type CredentialRevocation } from '../shared/credential-events.ts';
-export { SESSION_COOKIE } from './credentials.ts';
+export { CREDENTIAL_HEADERS, SESSION_COOKIE } from './credentials.ts';
 export { DeadlineExceededError } from './deadline.ts';
 export { JwksUnavailableError, signHs256Jwt } from './jwt.ts';
 export { hashPassword, verifyPassword, DEFAULT_SCRYPT_PARAMS, MIN_PASSWORD_LENGTH, type ScryptParams } from './passwords.ts';
@@ -121,8 +121,9 @@ export type IdentityServiceImpl = IdentityService & {
   /** Where sessions live. */
   readonly sessionBackend: SessionBackend['kind'];
   /**
-   * Credentials verified lately, accepted for auth.credential_cache_ttl when the store cannot
-   * answer (see credential-cache.ts). Every request reads the store first.
+   * Credentials verified lately (see credential-cache.ts): accepted again within
+   * auth.credential_reuse while every revocation is heard, and for auth.credential_cache_ttl
+   * when the store cannot answer. Otherwise every request reads the store first.
    */
   readonly credentialCache: CredentialCache;
   /**
@@ -133,7 +134,8 @@ export type IdentityServiceImpl = IdentityService & {
   revoked(target: CredentialRevocation): void;
   /**
    * Whether this process hears every revocation now (its LISTEN connection on the store is up):
-   * only then is an API key verified within auth.credential_reuse accepted without a store read.
+   * only then is an API key or session verified within auth.credential_reuse accepted without a
+   * store read.
    */
   revocationFeed(live: boolean): void;
   /** Revokes a key (by id or `vgl_<id>` prefix) and forgets it at once. False when unknown. */
@@ -182,6 +184,20 @@ function uncached(kind: CredentialKind): boolean {
   return kind === 'bearerJwt' || kind === 'hasuraAdminSecret' || kind === 'setupToken';
 }
 
+/** Credentials accepted again within auth.credential_reuse without reading the store. */
+function reusable(kind: CredentialKind): boolean {
+  return kind === 'apiKey' || kind === 'adminApiKey' || kind === 'sessionCookie';
+}
+
+/** The credentials `authenticate` tries, in its order: the accepted kinds' in turn. */
+function presentedFor(carrier: CredentialCarrier, accepted: readonly CredentialKind[]): PresentedCredential[] {
+  return [...new Set(accepted)].flatMap((kind) => presentedCredentials(carrier, kind));
+}
+
+function hasuraPrincipal(role: Role): Principal {
+  return { subject: HASURA_SUBJECT, role, via: 'hasuraAdminSecret', scopes: ['*'] };
+}
+
 function keyPrincipal(record: ApiKeyRecord, via: CredentialKind): Principal {
   return { subject: record.userId ?? `apikey:${record.id}`, role: record.role, via, scopes: record.scopes, keyId: record.id };
 }
@@ -193,7 +209,15 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
   const store = boundedStore(input.store, auth.storeTimeoutMs);
   const { backend: unbounded } = sessionBackendFor(input, store);
   const backend = boundedSessionBackend(unbounded, auth.storeTimeoutMs);
-  const sessions = createSessionManager({ backend, ttlMs: auth.session.ttlMs, idleTimeoutMs: auth.session.idleTimeoutMs, now });
+  // A session's use is written at most once per auth.credential_reuse, as often as a reused
+  // session is read again at most.
+  const sessions = createSessionManager({
+    backend,
+    ttlMs: auth.session.ttlMs,
+    idleTimeoutMs: auth.session.idleTimeoutMs,
+    touchEveryMs: auth.credentialReuseMs,
+    now,
+  });
   const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now, jwksTimeoutMs: auth.storeTimeoutMs }) : undefined;
   const cache = createCredentialCache({ ttlMs: auth.credentialCacheTtlMs, now });
   const hasura = createHasuraVerifier(auth.hasuraAdminSecret);
@@ -253,15 +277,22 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
    */
   const reuseMs = auth.credentialReuseMs;
   // False until the revocation listener says it is connected, and again whenever it is lost:
-  // a key verified lately is then checked against the store on every request.
+  // a key or session verified lately is then checked against the store on every request.
   let revocationsHeard = false;
+
+  /**
+   * A key or session the store verified within auth.credential_reuse, while every revocation
+   * is heard (a revocation drops it from the cache at once): accepted without a store read.
+   */
+  function reused(kind: CredentialKind, value: string): Principal | undefined {
+    if (!reusable(kind) || reuseMs <= 0 || !revocationsHeard) return undefined;
+    return cache.recent(kind, value, reuseMs);
+  }
 
   async function verify(credential: PresentedCredential): Promise<Principal | undefined> {
     const { kind, value } = credential;
-    if ((kind === 'apiKey' || kind === 'adminApiKey') && reuseMs > 0 && revocationsHeard) {
-      const recent = cache.recent(kind, value, reuseMs);
-      if (recent) return recent;
-    }
+    const recent = reused(kind, value);
+    if (recent) return recent;
     let fresh: Awaited<ReturnType<typeof verifyFresh>>;
     try {
       fresh = await withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store');
@@ -310,12 +341,14 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
           // The handle of the session (SHA-256 of its id), not the secret id itself.
           principal: { subject: user.id, role: user.role, via: kind, scopes: ['*'], sessionId: session.idHash },
           userId: user.id,
-          until: Math.min(session.record.expiresAt, now() + auth.session.idleTimeoutMs),
+          // Its idle timeout runs from the use the backend recorded (written at most once per
+          // auth.credential_reuse), not from this request.
+          until: Math.min(session.record.expiresAt, session.record.lastSeenAt + auth.session.idleTimeoutMs),
         };
       }
       case 'hasuraAdminSecret': {
         const role = hasura.verify(value, credential.hasuraRole);
-        return role ? { principal: { subject: HASURA_SUBJECT, role, via: kind, scopes: ['*'] } } : undefined;
+        return role ? { principal: hasuraPrincipal(role) } : undefined;
       }
       case 'setupToken':
         // Grants nothing but the one operation that accepts it (the first admin's creation).
@@ -337,7 +370,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     retryAfterMs: (keys) => throttle.blockedMs(keys),
 
     async authenticate(carrier: CredentialCarrier, accepted: readonly CredentialKind[]): Promise<AuthOutcome> {
-      const credentials = [...new Set(accepted)].flatMap((kind) => presentedCredentials(carrier, kind));
+      const credentials = presentedFor(carrier, accepted);
       if (credentials.length === 0) return { ok: false, reason: 'missing' };
       let unavailable: unknown;
       for (const credential of credentials) {
@@ -365,6 +398,21 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
       await throttle.recordFailure(keys);
       logger.debug({ ip: carrier.ip, schemes: credentials.map((c) => c.kind) }, 'authentication failed');
       return { ok: false, reason: 'invalid' };
+    },
+
+    reusable(carrier, accepted) {
+      // Only the first credential: were it refused, `authenticate` would try the next, and a
+      // refusal is counted (throttle) by the full stack alone.
+      const [first] = presentedFor(carrier, accepted);
+      if (first === undefined || typeof first.value !== 'string') return undefined;
+      if (first.kind === 'hasuraAdminSecret') {
+        // What `authenticate` does without awaiting: a right secret, and the throttle's "clear"
+        // for the address reused (see hasuraBlockedMs).
+        const role = hasura.verify(first.value, first.hasuraRole);
+        if (!role || reuseMs <= 0 || (hasuraClearUntil.get(carrier.ip) ?? 0) <= now()) return undefined;
+        return hasuraPrincipal(role);
+      }
+      return reused(first.kind, first.value);
     },
 
     async sessionActive(sessionId) {

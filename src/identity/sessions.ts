@@ -1,8 +1,10 @@
 // Login sessions. The client holds a random 256-bit id (the `psession` cookie, or 000's
 // `SessionID`); the server keeps only its SHA-256, in Redis when one is configured, else in
 // the store. A session ends at `expiresAt` (absolute, from `auth.session.ttlMs`), after
-// `idleTimeoutMs` without use, or on logout. Time is read from an injected clock so expiry
-// is tested without waiting.
+// `idleTimeoutMs` without use, or on logout. A use is recorded (`lastSeenAt`) at most once per
+// `touchEveryMs` (auth.credential_reuse), so the sliding idle timeout has that granularity: a
+// session ends between `idleTimeoutMs - touchEveryMs` and `idleTimeoutMs` after its last use.
+// Time is read from an injected clock so expiry is tested without waiting.
 import type { Redis } from 'ioredis';
 import type { Store } from '../store/types.ts';
 import { randomToken, sha256Hex } from './secrets.ts';
@@ -116,6 +118,11 @@ export interface SessionManagerInput {
   readonly backend: SessionBackend;
   readonly ttlMs: number;
   readonly idleTimeoutMs: number;
+  /**
+   * A use is written only when the recorded one is at least this old (0: every use): a write
+   * per request would cap session endpoints at the store's write rate.
+   */
+  readonly touchEveryMs?: number;
   readonly now: () => number;
 }
 
@@ -128,7 +135,11 @@ export interface SessionManager {
   readonly backend: SessionBackend;
   /** Starts a session for a user at its `userEpoch`; the returned id is the only copy of the secret. */
   create(userId: string, userEpoch: number): Promise<{ sessionId: string; expiresAt: Date }>;
-  /** The live session for `sessionId`, else undefined; `touch` records the use. */
+  /**
+   * The live session for `sessionId`, else undefined; `touch` records the use (when the
+   * recorded one is `touchEveryMs` old or more). The record returned has the `lastSeenAt` the
+   * backend holds now.
+   */
   resolve(sessionId: string, options?: { touch?: boolean }): Promise<ActiveSession | undefined>;
   revoke(sessionId: string): Promise<void>;
 }
@@ -142,6 +153,7 @@ export function hashSessionId(sessionId: string): string {
 
 export function createSessionManager(input: SessionManagerInput): SessionManager {
   const { backend, ttlMs, idleTimeoutMs, now } = input;
+  const touchEveryMs = input.touchEveryMs ?? 0;
   return {
     backend,
     async create(userId, userEpoch) {
@@ -157,8 +169,9 @@ export function createSessionManager(input: SessionManagerInput): SessionManager
       const record = await backend.get(idHash);
       const at = now();
       if (!record || record.revoked || at >= record.expiresAt || at - record.lastSeenAt >= idleTimeoutMs) return undefined;
-      if (options.touch) await backend.touch(idHash, at, Math.min(record.expiresAt - at, idleTimeoutMs));
-      return { idHash, record: options.touch ? { ...record, lastSeenAt: at } : record };
+      if (!options.touch || at - record.lastSeenAt < touchEveryMs) return { idHash, record };
+      await backend.touch(idHash, at, Math.min(record.expiresAt - at, idleTimeoutMs));
+      return { idHash, record: { ...record, lastSeenAt: at } };
     },
     async revoke(sessionId) {
       if (!SESSION_ID_SHAPE.test(sessionId)) return;

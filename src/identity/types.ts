@@ -72,6 +72,15 @@ export interface LoginResult {
 export type FirstAdminOutcome = { readonly created: true; readonly username: string; readonly role: Role } | { readonly created: false };
 
 export interface IdentityService extends Authenticator {
+  /**
+   * The principal `authenticate` would return for the first credential the request presents
+   * (in its order), when that needs nothing awaited and does nothing `authenticate` would do
+   * differently: an API key or session verified within auth.credential_reuse while every
+   * revocation is heard, or a right Hasura admin secret from an address the throttle cleared
+   * lately. Undefined otherwise: the caller must then authenticate (the fast path hands the
+   * request to the full stack, which counts any failure once).
+   */
+  reusable(carrier: CredentialCarrier, accepted: readonly CredentialKind[]): Principal | undefined;
   /** Null when the user is unknown or the password wrong (callers must not say which). */
   login(username: string, password: string, ip: string): Promise<LoginResult | null>;
   /** The one-time setup token for the first admin (issued at start while no admin exists). */

@@ -67,13 +67,18 @@ export interface BasicHealthInput {
   readonly nowMs: number;
 }
 
+/** `uptime_ms`: whole milliseconds since start, never negative (a clock stepped back). */
+export function uptimeMs(startedAtMs: number, nowMs: number): number {
+  return Math.max(0, Math.round(nowMs - startedAtMs));
+}
+
 export function renderHealthBasic(input: BasicHealthInput): HealthBasic {
   return {
     status: overallStatus(Object.values(services(input.config, input.lookup))),
     version: input.build.version,
     build_git_hash: input.build.gitHash,
     build_timestamp: input.build.buildTimestamp,
-    uptime_ms: Math.max(0, Math.round(input.nowMs - input.startedAtMs)),
+    uptime_ms: uptimeMs(input.startedAtMs, input.nowMs),
   };
 }
 

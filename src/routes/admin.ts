@@ -45,36 +45,42 @@ export function createPublicHealthAnswer(deps: Pick<AppDeps, 'config' | 'engine'
   };
 }
 
-export interface AdminHandlersOptions {
-  /** The source hash to report; computed from the installation when absent. */
-  readonly sourceHash?: string;
+let installedSourceHash: string | undefined;
+
+/** The installation's source hash, computed once per process: the files do not change under a running service. */
+function sourceHashOnce(): string {
+  installedSourceHash ??= computeSourceHash();
+  return installedSourceHash;
 }
 
-/** The factory, with the source hash injectable (tests of other trees). */
-export function createAdminHandlers(options: AdminHandlersOptions = {}): FamilyHandlersFactory {
-  return (deps) => {
-    const sources = parseAdminFamily(deps);
-    const input = adminInput(deps);
-    const publicHealth = createPublicHealthAnswer(deps);
-    // Once per start-up: the files do not change under a running service.
-    const sourceHash = options.sourceHash ?? computeSourceHash();
-
-    const getPublicHealth: RequestHandler = (req, res) => {
-      if (wantsHealthJson(req)) {
-        const report = renderPublicHealth(input());
-        const status = report.body.status === 'healthy' ? 'pass' : report.body.status === 'degraded' ? 'warn' : 'fail';
-        const reported = [sources.database, sources.cache].flatMap((name) => (name === undefined ? [] : (deps.engine.source(name) ?? [])));
-        const body = renderHealthJson({ status, build: deps.build, description: 'Vigil: database and cache (families.admin)', sources: reported, withOutput: false });
-        return sendHealthJson(res, report.status, body);
-      }
-      sendAnswer(res, publicHealth());
-    };
-    const getAdminHealth: RequestHandler = (_req, res) => {
-      const report = renderAdminHealth({ ...input(), sourceHash });
-      res.status(report.status).json(report.body);
-    };
-    return { getPublicHealth, getAdminHealth };
+/** 002's `GET /v1/admin/health` (the caller's session is an admin's: the platform checked). */
+export function createAdminHealthAnswer(deps: Pick<AppDeps, 'config' | 'engine' | 'startedAt'>): () => PublicAnswer {
+  const input = adminInput(deps);
+  const sourceHash = sourceHashOnce();
+  return () => {
+    const report = renderAdminHealth({ ...input(), sourceHash });
+    return { status: report.status, contentType: 'application/json', body: report.body };
   };
 }
 
-export const adminHandlers: FamilyHandlersFactory = createAdminHandlers();
+export const adminHandlers: FamilyHandlersFactory = (deps) => {
+  const sources = parseAdminFamily(deps);
+  const input = adminInput(deps);
+  const publicHealth = createPublicHealthAnswer(deps);
+  const adminHealth = createAdminHealthAnswer(deps);
+
+  const getPublicHealth: RequestHandler = (req, res) => {
+    if (wantsHealthJson(req)) {
+      const report = renderPublicHealth(input());
+      const status = report.body.status === 'healthy' ? 'pass' : report.body.status === 'degraded' ? 'warn' : 'fail';
+      const reported = [sources.database, sources.cache].flatMap((name) => (name === undefined ? [] : (deps.engine.source(name) ?? [])));
+      const body = renderHealthJson({ status, build: deps.build, description: 'Vigil: database and cache (families.admin)', sources: reported, withOutput: false });
+      return sendHealthJson(res, report.status, body);
+    }
+    sendAnswer(res, publicHealth());
+  };
+  const getAdminHealth: RequestHandler = (_req, res) => {
+    sendAnswer(res, adminHealth());
+  };
+  return { getPublicHealth, getAdminHealth };
+};

@@ -5,9 +5,10 @@ import type { Response } from 'express';
 import { safeErrorMessage } from '../shared/redact.ts';
 import { configSecrets } from '../config/secrets.ts';
 import type { HealthEngine } from '../engine/types.ts';
+import { sendAnswer } from '../http/answer.ts';
 import { renderError } from '../http/errors.ts';
 import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
-import type { HealthBasic } from '../../generated/types.gen.ts';
+import type { HealthBasic, HealthDetailedReport } from '../../generated/types.gen.ts';
 import { parseHealthConfig } from '../config/families/health.ts';
 import {
   isUnavailable,
@@ -40,7 +41,12 @@ export interface MigrationStatusCacheInput {
  * that takes longer than `waitMs` answers with the previous status (undefined at first) while
  * the read goes on in the background.
  */
-export function createMigrationStatusCache(input: MigrationStatusCacheInput): () => Promise<MigrationStatus | undefined> {
+export type MigrationStatusCache = (() => Promise<MigrationStatus | undefined>) & {
+  /** The status read less than `ttlMs` ago, if any, without reading: what a call would resolve to now. */
+  fresh(): { readonly value: MigrationStatus | undefined; readonly at: number } | undefined;
+};
+
+export function createMigrationStatusCache(input: MigrationStatusCacheInput): MigrationStatusCache {
   const ttlMs = input.ttlMs ?? SCHEMA_TTL_MS;
   const waitMs = input.waitMs ?? SCHEMA_WAIT_MS;
   let last: { readonly value: MigrationStatus | undefined; readonly at: number } | undefined;
@@ -61,8 +67,10 @@ export function createMigrationStatusCache(input: MigrationStatusCacheInput): ()
     return reading;
   }
 
-  return async () => {
-    if (last && input.now() - last.at < ttlMs) return last.value;
+  const fresh = () => (last && input.now() - last.at < ttlMs ? last : undefined);
+  const get = async (): Promise<MigrationStatus | undefined> => {
+    const known = fresh();
+    if (known) return known.value;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<MigrationStatus | undefined>((resolve) => {
       timer = setTimeout(() => resolve(last?.value), waitMs);
@@ -73,6 +81,28 @@ export function createMigrationStatusCache(input: MigrationStatusCacheInput): ()
       clearTimeout(timer);
     }
   };
+  return Object.assign(get, { fresh });
+}
+
+/**
+ * One migration status cache per app's dependencies, shared by the Express handler and the
+ * fast path's answer (which answers only while the status is fresh, so both give the same one).
+ */
+const migrationCaches = new WeakMap<AppDeps, MigrationStatusCache>();
+
+function migrationStatusFor(deps: AppDeps): MigrationStatusCache {
+  let cache = migrationCaches.get(deps);
+  if (!cache) {
+    const secrets = configSecrets(deps.config);
+    cache = createMigrationStatusCache({
+      store: deps.store,
+      now: deps.now,
+      onError: (error) =>
+        deps.logger.error({ reason: safeErrorMessage(error, secrets) }, 'health: cannot read the migration status of the store'),
+    });
+    migrationCaches.set(deps, cache);
+  }
+  return cache;
 }
 
 /** The engine's states by name: one lookup per source named, not a map of every source per request. */
@@ -80,13 +110,46 @@ function snapshot(engine: HealthEngine): SourceLookup {
   return (name) => engine.source(name);
 }
 
+function unavailableBody(value: Unavailable): unknown {
+  return renderError('health', { status: 503, code: 'unavailable', message: value.unavailable });
+}
+
 function sendUnavailable(res: Response, value: Unavailable): void {
-  res.status(503).json(renderError('health', { status: 503, code: 'unavailable', message: value.unavailable }));
+  res.status(503).json(unavailableBody(value));
 }
 
 function healthConfigOf(deps: Pick<AppDeps, 'config'>) {
   const sources = [...deps.config.sources, ...deps.config.invalidSources.map((s) => s.definition)];
   return parseHealthConfig(deps.config.families.health, sources);
+}
+
+/** 001's `GET /health/detailed` (JSON) for a migration status already read (or the application's, with families.health.schema). */
+export function createHealthDetailedAnswer(deps: AppDeps): {
+  readonly answer: (migrations: MigrationStatus | undefined) => PublicAnswer<HealthDetailedReport>;
+  /** Whether the answer needs Vigil's own migration status (no families.health.schema). */
+  readonly readsMigrations: boolean;
+  readonly migrations: MigrationStatusCache;
+} {
+  const config = healthConfigOf(deps);
+  return {
+    answer: (migrations) => ({
+      status: 200,
+      contentType: 'application/json',
+      body: renderHealthDetailed({ config, lookup: snapshot(deps.engine), build: deps.build, migrations }),
+    }),
+    readsMigrations: config.schema === undefined,
+    migrations: migrationStatusFor(deps),
+  };
+}
+
+/** 001's `GET /health/consistency`: the report, or a 503 in the family's error shape. */
+export function createConsistencyAnswer(deps: Pick<AppDeps, 'config' | 'engine'>): () => PublicAnswer {
+  const config = healthConfigOf(deps);
+  return () => {
+    const report = renderConsistency(config.consistency === undefined ? undefined : deps.engine.source(config.consistency));
+    if (isUnavailable(report)) return { status: 503, contentType: 'application/json', body: unavailableBody(report) };
+    return { status: 200, contentType: 'application/json', body: report };
+  };
 }
 
 /** 001's public `GET /health`. */
@@ -103,13 +166,8 @@ export function createHealthBasicAnswer(deps: Pick<AppDeps, 'config' | 'engine' 
 export const healthHandlers: FamilyHandlersFactory = (deps) => {
   const config = healthConfigOf(deps);
   const basic = createHealthBasicAnswer(deps);
-  const secrets = configSecrets(deps.config);
-  const migrations = createMigrationStatusCache({
-    store: deps.store,
-    now: deps.now,
-    onError: (error) =>
-      deps.logger.error({ reason: safeErrorMessage(error, secrets) }, 'health: cannot read the migration status of the store'),
-  });
+  const detailed = createHealthDetailedAnswer(deps);
+  const consistency = createConsistencyAnswer(deps);
   const healthJsonOf = (status: 'ok' | 'degraded', withOutput: boolean) =>
     renderHealthJson({
       status: status === 'ok' ? 'pass' : 'warn',
@@ -132,14 +190,11 @@ export const healthHandlers: FamilyHandlersFactory = (deps) => {
         return sendHealthJson(res, 200, healthJsonOf(overall, true));
       }
       // With families.health.schema the block is the application's: no store read needed.
-      const status = config.schema === undefined ? await migrations() : undefined;
-      res.json(renderHealthDetailed({ config, lookup: snapshot(deps.engine), build: deps.build, migrations: status }));
+      sendAnswer(res, detailed.answer(detailed.readsMigrations ? await detailed.migrations() : undefined));
     },
 
     getHealthConsistency(_req, res) {
-      const report = renderConsistency(config.consistency === undefined ? undefined : deps.engine.source(config.consistency));
-      if (isUnavailable(report)) return sendUnavailable(res, report);
-      res.json(report);
+      sendAnswer(res, consistency());
     },
 
     getSftpgoStats(_req, res) {

@@ -49,15 +49,21 @@ export function createHealthzAnswer(deps: Pick<AppDeps, 'config' | 'engine'>): (
   };
 }
 
-export const sourcesHandlers: FamilyHandlersFactory = (deps) => {
+/** 004's `GET /healthz/sources` (the caller is an admin: the platform checked). */
+export function createHealthzSourcesAnswer(deps: Pick<AppDeps, 'config' | 'engine'>): () => PublicAnswer {
   const selected = sourceSelection(deps);
+  return () => ({ status: 200, contentType: 'application/json', body: renderSources(selected()) });
+}
+
+export const sourcesHandlers: FamilyHandlersFactory = (deps) => {
   const healthz = createHealthzAnswer(deps);
+  const sources = createHealthzSourcesAnswer(deps);
   return {
     getHealthz(req, res) {
       sendAnswer(res, healthz(strictOf(req)));
     },
     getHealthzSources(_req, res) {
-      res.status(200).json(renderSources(selected()));
+      sendAnswer(res, sources());
     },
   };
 };

@@ -1,8 +1,9 @@
 // 003 `GET /health/status`. Reads the engine's snapshot only; authentication (X-API-Key with
 // the `status:read` scope) is enforced by the platform from the spec.
 import type { SourceState } from '../engine/types.ts';
-import type { FamilyHandlersFactory } from '../http/types.ts';
-import { renderStatus } from '../render/status.ts';
+import { sendAnswer } from '../http/answer.ts';
+import type { AppDeps, FamilyHandlersFactory, PublicAnswer } from '../http/types.ts';
+import { formatGoDuration, renderStatus } from '../render/status.ts';
 import { familySection, FamilyConfigError, optionalSourceList, optionalSourceName, refuseUnknownKeys } from '../config/families/family-config.ts';
 import { keysOf, statusFamilySection } from '../config/families/schema.ts';
 
@@ -31,18 +32,32 @@ export function parseStatusConfig(families: Readonly<Record<string, unknown>>, s
   return { components, nats };
 }
 
-export const statusHandlers: FamilyHandlersFactory = (deps) => {
+/** 003's `GET /health/status`, and its `uptime` now on its own (the fast path splices it in). */
+export function createHealthStatusAnswer(deps: Pick<AppDeps, 'config' | 'engine' | 'build' | 'startedAt' | 'now'>): {
+  readonly answer: () => PublicAnswer;
+  readonly uptime: () => string;
+} {
   const config = parseStatusConfig(deps.config.families, deps.engine.sources());
+  const startedAtMs = deps.startedAt.getTime();
+  return {
+    answer() {
+      const { httpStatus, body } = renderStatus({
+        components: config.components.flatMap((name) => deps.engine.source(name) ?? []),
+        nats: config.nats === undefined ? undefined : deps.engine.source(config.nats),
+        version: deps.build.version,
+        uptimeMs: deps.now() - startedAtMs,
+      });
+      return { status: httpStatus, contentType: 'application/json', body };
+    },
+    uptime: () => formatGoDuration(deps.now() - startedAtMs),
+  };
+}
+
+export const statusHandlers: FamilyHandlersFactory = (deps) => {
+  const { answer } = createHealthStatusAnswer(deps);
   return {
     getHealthStatus(_req, res) {
-      const byName = new Map(deps.engine.sources().map((state) => [state.definition.name, state]));
-      const { httpStatus, body } = renderStatus({
-        components: config.components.flatMap((name) => byName.get(name) ?? []),
-        nats: config.nats === undefined ? undefined : byName.get(config.nats),
-        version: deps.build.version,
-        uptimeMs: deps.now() - deps.startedAt.getTime(),
-      });
-      res.status(httpStatus).json(body);
+      sendAnswer(res, answer());
     },
   };
 };

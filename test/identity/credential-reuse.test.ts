@@ -4,11 +4,11 @@
 // from another ends the reuse at once; so does losing the feed. Store reads are counted on the
 // real (embedded) store through a wrapper of Vigil's own Store interface.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createIdentityService } from '../../src/identity/index.ts';
+import { createApiKey, createIdentityService, createUser } from '../../src/identity/index.ts';
 import { createStore, MEMORY_DATA_DIR } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { silentLogger } from '../store/backends.ts';
-import { authConfig, carrier, fakeClock } from './fixtures.ts';
+import { authConfig, carrier, CHEAP_SCRYPT, fakeClock } from './fixtures.ts';
 
 const HASURA_SECRET = 'hasura-admin-secret-for-tests';
 const REUSE_MS = 2_000;
@@ -16,6 +16,8 @@ const REUSE_MS = 2_000;
 let store: Store;
 let counted: Store;
 let reads = 0;
+/** Writes of a session's last use. */
+let touches = 0;
 
 beforeAll(async () => {
   store = await createStore({ url: undefined, dataDir: MEMORY_DATA_DIR }, silentLogger);
@@ -23,6 +25,7 @@ beforeAll(async () => {
   counted = Object.assign(Object.create(store) as Store, {
     query: ((...args: Parameters<Store['query']>) => {
       reads += 1;
+      if (String(args[0]).startsWith('UPDATE sessions SET last_seen_at')) touches += 1;
       return store.query(...args);
     }) as Store['query'],
   });
@@ -98,6 +101,86 @@ describe('auth.credential_reuse', () => {
     // The feed is lost: nothing is reused, every key is read again.
     identity.revocationFeed(false);
     expect(await readsFor(async () => expect((await ask(kept.key)).ok).toBe(true))).toBeGreaterThan(0);
+    await identity.close();
+  });
+
+  it('reuses a session verified within the window, and writes its use at most once per window', async () => {
+    const { identity, clock } = service();
+    identity.revocationFeed(true);
+    const username = `reuse-${Date.now()}`;
+    await createUser(store, { username, password: 'reuse-password', role: 'admin', scrypt: CHEAP_SCRYPT });
+    const sessionId = (await identity.login(username, 'reuse-password', '127.0.0.1'))?.sessionId ?? '';
+    const ask = () => identity.authenticate(carrier({ cookies: { psession: sessionId } }), ['sessionCookie']);
+    const touchesBefore = touches;
+    expect(await readsFor(async () => expect((await ask()).ok).toBe(true))).toBeGreaterThan(0);
+    clock.advance(REUSE_MS - 1);
+    expect(await readsFor(async () => expect((await ask()).ok).toBe(true))).toBe(0);
+    // Just logged in: no use to write yet.
+    expect(touches - touchesBefore).toBe(0);
+    clock.advance(1);
+    expect(await readsFor(async () => expect((await ask()).ok).toBe(true))).toBeGreaterThan(0);
+    expect(touches - touchesBefore).toBe(1);
+
+    // Without the feed every request reads the session, but its use is still written once per window.
+    identity.revocationFeed(false);
+    for (let i = 0; i < 3; i += 1) expect(await readsFor(async () => expect((await ask()).ok).toBe(true))).toBeGreaterThan(0);
+    expect(touches - touchesBefore).toBe(1);
+    clock.advance(REUSE_MS);
+    expect((await ask()).ok).toBe(true);
+    expect(touches - touchesBefore).toBe(2);
+    await identity.close();
+  });
+
+  it('ends session reuse at once on logout and when the user is disabled', async () => {
+    const { identity } = service();
+    identity.revocationFeed(true);
+    const sessions: string[] = [];
+    for (const name of ['out', 'off']) {
+      const username = `${name}-${Date.now()}`;
+      await createUser(store, { username, password: 'reuse-password', role: 'admin', scrypt: CHEAP_SCRYPT });
+      sessions.push((await identity.login(username, 'reuse-password', '127.0.0.1'))?.sessionId ?? '');
+      if (name === 'off') sessions.push(username);
+    }
+    const [loggedOut, disabled, disabledUser] = sessions as [string, string, string];
+    const ask = (sessionId: string) => identity.authenticate(carrier({ cookies: { psession: sessionId } }), ['sessionCookie']);
+    for (const id of [loggedOut, disabled]) expect((await ask(id)).ok).toBe(true);
+    for (const id of [loggedOut, disabled]) expect(identity.reusable(carrier({ cookies: { psession: id } }), ['sessionCookie'])).toBeDefined();
+    await identity.logout(loggedOut);
+    await identity.setUserDisabled(disabledUser, true);
+    for (const id of [loggedOut, disabled]) {
+      expect(identity.reusable(carrier({ cookies: { psession: id } }), ['sessionCookie'])).toBeUndefined();
+      expect((await ask(id)).ok).toBe(false);
+    }
+    await identity.close();
+  });
+
+  it('peeks (reusable) only at the first credential, and only when verifying it would await nothing', async () => {
+    const { identity } = service();
+    const { key } = await createApiKey(store, { name: `peek-${Date.now()}`, scopes: ['health:read'] });
+    const withKey = carrier({ headers: { 'x-api-key': key } });
+    expect((await identity.authenticate(withKey, ['apiKey'])).ok).toBe(true);
+    // Revocations not heard: the key is read from the store every time.
+    expect(identity.reusable(withKey, ['apiKey'])).toBeUndefined();
+    identity.revocationFeed(true);
+    expect(identity.reusable(withKey, ['apiKey'])).toMatchObject({ via: 'apiKey', scopes: ['health:read'] });
+    expect(identity.reusable(withKey, ['apiKey', 'bearerJwt'])).toBeDefined();
+    // Not a kind the operation accepts: nothing to reuse.
+    expect(identity.reusable(withKey, ['bearerJwt'])).toBeUndefined();
+    // A wrong session presented first: authenticate would try it (and read the store) first.
+    const both = carrier({ headers: { 'x-api-key': key }, cookies: { psession: 'A'.repeat(43) } });
+    expect(identity.reusable(both, ['sessionCookie', 'apiKey'])).toBeUndefined();
+    expect(identity.reusable(both, ['apiKey', 'sessionCookie'])).toBeDefined();
+
+    const hasura = carrier({ headers: { 'x-hasura-admin-secret': HASURA_SECRET, 'x-hasura-role': 'admin' } });
+    // Right, but the throttle has not cleared the address yet.
+    expect(identity.reusable(hasura, ['hasuraAdminSecret'])).toBeUndefined();
+    expect((await identity.authenticate(hasura, ['hasuraAdminSecret'])).ok).toBe(true);
+    expect(identity.reusable(hasura, ['hasuraAdminSecret'])).toMatchObject({ via: 'hasuraAdminSecret', role: 'admin' });
+    expect(identity.reusable({ ...hasura, ip: '10.0.0.9' }, ['hasuraAdminSecret'])).toBeUndefined();
+    expect(identity.reusable(carrier({ headers: { 'x-hasura-admin-secret': 'wrong', 'x-hasura-role': 'admin' } }), ['hasuraAdminSecret'])).toBeUndefined();
+    // A failure from the address ends it.
+    expect((await identity.authenticate(carrier({ headers: { 'x-api-key': 'vgl_wrong' } }), ['apiKey'])).ok).toBe(false);
+    expect(identity.reusable(hasura, ['hasuraAdminSecret'])).toBeUndefined();
     await identity.close();
   });
 

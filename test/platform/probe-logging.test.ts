@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createRequestLog } from '../../src/http/request-log.ts';
-import { PUBLIC_PROBE_OPERATIONS } from '../../src/routes/public-answers.ts';
+import { PUBLIC_PROBE_OPERATIONS } from '../../src/routes/snapshot-answers.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
 function capture() {

@@ -44,7 +44,10 @@ function jwtSection(secrets: SecretContext) {
 
 const sessionSection = section({
   ttl: duration().prefault('12h').meta({ description: "A session's lifetime (the `psession` cookie's Max-Age)." }),
-  idle_timeout: duration().prefault('30m').meta({ description: 'A session unused this long ends.' }),
+  idle_timeout: duration().prefault('30m').meta({
+    description:
+      "A session unused this long ends. A session's use is recorded at most once per `auth.credential_reuse`, so it ends between `idle_timeout - credential_reuse` and `idle_timeout` after its last use.",
+  }),
   redis_source: text()
     .optional()
     .meta({ description: 'Name of a `redis` source whose server keeps the sessions; absent: they are kept in the store.' }),
@@ -85,11 +88,11 @@ export function authSection(secrets: SecretContext) {
     }),
     credential_reuse: duration({ min: 0 }).prefault('2s').meta({
       description:
-        "How long an API key the store verified is accepted again without reading the store (0: every request reads it). Only while this process hears every revocation: on a PostgreSQL store (`store.url`) through LISTEN/NOTIFY, which reaches every replica within milliseconds of the commit (a key revoked by the CLI or on another replica included); while that connection is down, and always on the embedded store, every request reads the store. A key revoked through this process is refused at once. For a Hasura admin secret that was just accepted from an address, the throttle's answer for that address is reused as long.",
+        "How long an API key or session the store verified is accepted again without reading the store (0: every request reads it; also 0 in effect with `credential_cache_ttl: 0`, which keeps nothing). Only while this process hears every revocation: on a PostgreSQL store (`store.url`) through LISTEN/NOTIFY, which reaches every replica within milliseconds of the commit (a key revoked by the CLI or on another replica, a user disabled, a session logged out anywhere included); while that connection is down, and always on the embedded store, every request reads the store. A key revoked, a user disabled or a session logged out through this process is refused at once. A session's use (its idle timeout) is written at most once per this window. For a Hasura admin secret that was just accepted from an address, the throttle's answer for that address is reused as long. Requests so accepted to snapshot operations are answered before the Express stack (the fast path).",
     }),
     credential_cache_ttl: duration({ min: 0 }).prefault('1m').meta({
       description:
-        'How long an API key or session the store verified may still be accepted while the store cannot answer (0: never, answer 503). Every request reads the store first, so a revocation (key revoked, user disabled, logout) is honoured at once; replicas on one PostgreSQL store also drop revoked credentials from their cache at once (LISTEN/NOTIFY).',
+        'How long an API key or session the store verified may still be accepted while the store cannot answer (0: never, answer 503). The store is read first (beyond `credential_reuse`), so a revocation (key revoked, user disabled, logout) is honoured at once; replicas on one PostgreSQL store also drop revoked credentials from their cache at once (LISTEN/NOTIFY).',
     }),
   })
     .transform(
