@@ -2,7 +2,7 @@
 // Mapping: green -> ok; yellow -> degraded (every primary shard is assigned, some replicas are
 // not: searches work, redundancy is reduced); red -> error (a primary shard is unassigned, so
 // some data is unavailable), reported with the shard counts.
-import { Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import type { ElasticsearchDetails } from './details.ts';
 import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
@@ -12,6 +12,11 @@ const STATUSES = ['green', 'yellow', 'red'] as const;
 type ClusterStatus = (typeof STATUSES)[number];
 // The ESM entry point does not re-export the type.
 type ClientOptions = ConstructorParameters<typeof Client>[0];
+
+/** The client library (about 17 MiB resident) is loaded by the first probe, not by every Vigil. */
+async function loadClient(): Promise<typeof Client> {
+  return (await import('@elastic/elasticsearch')).Client;
+}
 
 export const elasticsearchOptions = kindOptions(
   'An Elasticsearch cluster\'s health through the official client: green is ok, yellow degraded (replicas unassigned), red error (a primary shard unassigned), reported with the shard counts.',
@@ -69,7 +74,10 @@ export function createElasticsearchCheck(def: SourceDefinition): Check<'elastics
   return {
     kind: 'elasticsearch',
     async run(signal): Promise<CheckOutcome<ElasticsearchDetails>> {
-      client ??= new Client(options);
+      if (!client) {
+        const Client = await loadClient();
+        client ??= new Client(options);
+      }
       let health: Awaited<ReturnType<Client['cluster']['health']>>;
       try {
         health = await client.cluster.health({}, { signal });

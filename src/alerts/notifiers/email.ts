@@ -1,5 +1,5 @@
 // Email over SMTP with nodemailer (STARTTLS when offered, or TLS from the start).
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { safeErrorMessage } from '../../shared/redact.ts';
 import type { AlertEvent, Notifier, NotifierConfig } from '../types.ts';
 import { summary } from './words.ts';
@@ -20,8 +20,10 @@ export function emailMessage(config: EmailConfig, event: AlertEvent): { subject:
   return { subject, text: `${lines.join('\n')}\n` };
 }
 
-export function createEmailNotifier(config: EmailConfig): Notifier {
-  const transport = nodemailer.createTransport({
+/** nodemailer (about 4 MiB resident) is loaded by the first email sent, not by every Vigil. */
+async function createTransport(config: EmailConfig): Promise<Transporter> {
+  const { default: nodemailer } = await import('nodemailer');
+  return nodemailer.createTransport({
     host: config.host,
     port: config.port,
     secure: config.secure,
@@ -30,13 +32,18 @@ export function createEmailNotifier(config: EmailConfig): Notifier {
     greetingTimeout: 10_000,
     socketTimeout: 10_000,
   });
+}
+
+export function createEmailNotifier(config: EmailConfig): Notifier {
+  let transport: Promise<Transporter> | undefined;
   const secrets = config.password ? [config.password] : [];
   return {
     name: config.name,
     kind: 'email',
     async send(event, signal) {
       const { subject, text } = emailMessage(config, event);
-      const sending = transport.sendMail({ from: config.from, to: [...config.to], subject, text, headers: { 'X-Vigil-Delivery': event.id } });
+      transport ??= createTransport(config);
+      const sending = (await transport).sendMail({ from: config.from, to: [...config.to], subject, text, headers: { 'X-Vigil-Delivery': event.id } });
       // nodemailer takes no AbortSignal: give up waiting when the delivery's time is over.
       const aborted = new Promise<never>((_, reject) => {
         if (signal.aborted) reject(new Error('timed out'));
@@ -49,7 +56,7 @@ export function createEmailNotifier(config: EmailConfig): Notifier {
       }
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }
