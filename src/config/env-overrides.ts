@@ -1,8 +1,9 @@
 // Environment overrides: VIGIL_<SECTION>__<KEY>[__<KEY>...]=value sets the YAML key of the
 // same path (lower-cased), e.g. VIGIL_SERVER__PORT=9000, VIGIL_STORE__URL=postgres://...,
 // VIGIL_AUTH__SESSION__IDLE_TIMEOUT=15m. Values are read as YAML scalars ("9000" -> 9000,
-// "true" -> true). Variables without "__" (VIGIL_CONFIG) are not overrides.
-import { parse } from 'yaml';
+// "true" -> true), with the file's parser (load.ts). Variables without "__" (VIGIL_CONFIG) are
+// not overrides.
+import { CORE_SCHEMA, load as parseYaml } from 'js-yaml';
 
 export const ENV_PREFIX = 'VIGIL_';
 
@@ -15,7 +16,7 @@ export interface EnvOverride {
 
 function scalar(text: string): unknown {
   try {
-    const value: unknown = parse(text);
+    const value: unknown = parseYaml(text, { schema: CORE_SCHEMA });
     return value === null || typeof value === 'object' ? text : value;
   } catch {
     return text;
@@ -47,7 +48,15 @@ export function applyEnvOverrides(
   raw: Record<string, unknown>,
   overrides: readonly EnvOverride[],
 ): { readonly raw: Record<string, unknown>; readonly origins: ReadonlyMap<string, string> } {
-  const root = structuredClone(raw);
+  // Copies only the mappings on an overridden path: a deep clone of the whole file (20,000
+  // sources) cost as much memory as the file itself, for nothing when no variable is set.
+  const copied = new WeakSet<object>();
+  const copyOf = (value: Record<string, unknown>): Record<string, unknown> => {
+    const copy = { ...value };
+    copied.add(copy);
+    return copy;
+  };
+  const root = copyOf(raw);
   const origins = new Map<string, string>();
   for (const { variable, path, value } of overrides) {
     if (path.length === 0) continue;
@@ -57,8 +66,9 @@ export function applyEnvOverrides(
     let node: Record<string, unknown> = root;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
-      if (next === undefined || next === null) node[key] = {};
+      if (next === undefined || next === null) node[key] = copyOf({});
       else if (!isRecord(next)) throw new Error(`${variable}: ${path.join('.')} cannot be set because ${key} is not a section`);
+      else if (!copied.has(next)) node[key] = copyOf(next);
       node = node[key] as Record<string, unknown>;
     }
     node[path[path.length - 1] as string] = value;

@@ -1,9 +1,13 @@
 // Loads Vigil's configuration: one YAML file (`--config <path>` or VIGIL_CONFIG), or the
 // embedded defaults when neither is given; then VIGIL_<SECTION>__<KEY> overrides; then
 // validation (build.ts). Pure apart from reading the files it is pointed at.
+//
+// The file is read with js-yaml's CORE schema (YAML 1.2 core: the same values as the `yaml`
+// package's default), which builds plain values directly: 20,000 sources take ~0.2 s and
+// ~15 MB, where `yaml`'s document model took ~1.7 s and ~190 MB of heap at start-up (issue 10).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load as parseYaml } from 'js-yaml';
 import { buildConfig, ConfigError } from './build.ts';
 import { applyEnvOverrides, envOverrides } from './env-overrides.ts';
 import type { VigilConfig } from './types.ts';
@@ -58,7 +62,7 @@ function readYaml(path: string): Record<string, unknown> {
   }
   let value: unknown;
   try {
-    value = parse(text);
+    value = parseYaml(text, { schema: CORE_SCHEMA, filename: path });
   } catch (error) {
     throw new ConfigError([`the file is not valid YAML: ${(error as Error).message.split('\n')[0]}`], path);
   }

@@ -30,15 +30,36 @@ export function createProbeLimiter(max: number): ProbeLimiter {
     }
   }
 
-  return {
-    async run(work) {
-      if (running < max) running += 1;
-      else await new Promise<void>((resolve) => queue.push(resolve));
-      try {
-        return await work();
-      } finally {
+  /** Runs `work` in a slot already counted in `running`, giving the slot back when it settles. */
+  function start<T>(work: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = work();
+    } catch (error) {
+      release();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
         release();
+        return value;
+      },
+      (error: unknown) => {
+        release();
+        throw error;
+      },
+    );
+  }
+
+  return {
+    // Plain promise chains rather than an async function: this runs for every probe.
+    run(work) {
+      if (running < max) {
+        running += 1;
+        return start(work);
       }
+      // release() counts the slot in `running` before it wakes the waiter.
+      return new Promise<void>((resolve) => queue.push(resolve)).then(() => start(work));
     },
     load() {
       return { running, waiting: queue.length - head };

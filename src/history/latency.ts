@@ -12,8 +12,9 @@ export function emptyHistogram(): number[] {
 }
 
 export function bucketIndex(latencyMs: number): number {
-  const index = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
-  return index === -1 ? LATENCY_BOUNDS_MS.length : index;
+  let index = 0;
+  while (index < LATENCY_BOUNDS_MS.length && !(latencyMs <= (LATENCY_BOUNDS_MS[index] as number))) index += 1;
+  return index;
 }
 
 export function addHistograms(a: readonly number[], b: readonly number[]): number[] {

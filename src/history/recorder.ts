@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { CheckResult, CheckStatus } from '../checks/types.ts';
 import type { Store } from '../store/types.ts';
-import { addHistograms, bucketIndex, emptyHistogram } from './latency.ts';
+import { bucketIndex, emptyHistogram } from './latency.ts';
 import { isUp } from './uptime.ts';
 
 const HOUR_MS = 3_600_000;
@@ -24,18 +24,8 @@ export interface HistoryRecorderInput {
   readonly logger: Pick<Logger, 'warn' | 'info'>;
   /** Default 5 s. */
   readonly flushIntervalMs?: number;
-  /** Default 60 s; see `lastSeen`. */
+  /** Default 60 s: a source unseen this long is reconciled with the store's open span. */
   readonly reconcileAfterMs?: number;
-}
-
-interface PendingBucket {
-  readonly source: string;
-  readonly bucketStart: number;
-  runs: number;
-  upRuns: number;
-  latencySumMs: number;
-  latencyMaxMs: number;
-  histogram: number[];
 }
 
 interface PendingChange {
@@ -66,29 +56,142 @@ export interface BucketRow {
   readonly histogram: readonly number[];
 }
 
+/** UPSERT_BUCKETS' array parameters, filled row by row. */
+interface BucketColumns {
+  readonly sources: string[];
+  readonly starts: string[];
+  readonly runs: number[];
+  readonly upRuns: number[];
+  readonly latencySums: number[];
+  readonly latencyMaxes: number[];
+  /** Postgres array literals, `{0,3,1,...}`. */
+  readonly histograms: string[];
+}
+
+function emptyColumns(): BucketColumns {
+  return { sources: [], starts: [], runs: [], upRuns: [], latencySums: [], latencyMaxes: [], histograms: [] };
+}
+
+// Rows of one flush mostly share their hour: its ISO text is made once, not once per row.
+let lastStart = Number.NaN;
+let lastStartText = '';
+function isoOf(ms: number): string {
+  if (ms !== lastStart) {
+    lastStart = ms;
+    lastStartText = new Date(ms).toISOString();
+  }
+  return lastStartText;
+}
+
+function addRow(columns: BucketColumns, row: BucketRow): void {
+  columns.sources.push(row.source);
+  columns.starts.push(isoOf(row.bucketStart));
+  columns.runs.push(row.runs);
+  columns.upRuns.push(row.upRuns);
+  columns.latencySums.push(row.latencySumMs);
+  columns.latencyMaxes.push(row.latencyMaxMs);
+  columns.histograms.push(`{${row.histogram.join(',')}}`);
+}
+
+function paramsOf(width: 'hour' | 'day', c: BucketColumns): unknown[] {
+  return [width, c.sources, c.starts, c.runs, c.upRuns, c.latencySums, c.latencyMaxes, c.histograms];
+}
+
 /** Parameters of UPSERT_BUCKETS for rows of one width. */
 export function upsertParams(width: 'hour' | 'day', rows: readonly BucketRow[]): unknown[] {
-  return [
-    width,
-    rows.map((r) => r.source),
-    rows.map((r) => new Date(r.bucketStart).toISOString()),
-    rows.map((r) => r.runs),
-    rows.map((r) => r.upRuns),
-    rows.map((r) => r.latencySumMs),
-    rows.map((r) => r.latencyMaxMs),
-    rows.map((r) => `{${r.histogram.join(',')}}`),
-  ];
+  const columns = emptyColumns();
+  for (const row of rows) addRow(columns, row);
+  return paramsOf(width, columns);
+}
+
+/** Row `i` of `columns` back as a row (a flush that failed gives its rows back). */
+function rowAt(columns: BucketColumns, i: number): BucketRow {
+  return {
+    source: columns.sources[i] as string,
+    bucketStart: Date.parse(columns.starts[i] as string),
+    runs: columns.runs[i] as number,
+    upRuns: columns.upRuns[i] as number,
+    latencySumMs: columns.latencySums[i] as number,
+    latencyMaxMs: columns.latencyMaxes[i] as number,
+    histogram: (columns.histograms[i] as string).slice(1, -1).split(',').map(Number),
+  };
+}
+
+// Status changes, one statement per kind for many sources at once (distinct sources: see
+// `rounds`): 20,000 first results used to be 40,000 statements in one transaction.
+const END_SPANS = `
+UPDATE vigil_history_spans AS s SET ended_at = GREATEST(s.started_at, c.at)
+FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(source, status, at)
+WHERE s.source = c.source AND s.ended_at IS NULL AND s.status <> c.status`;
+const OPEN_SPANS = `
+INSERT INTO vigil_history_spans (source, status, started_at)
+SELECT c.source, c.status, c.at
+FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(source, status, at)
+WHERE NOT EXISTS (SELECT 1 FROM vigil_history_spans WHERE source = c.source AND ended_at IS NULL)`;
+
+/**
+ * `changes` split into rounds in which each source appears at most once, keeping each
+ * source's order: round k holds every source's k-th change. Nearly always one round.
+ */
+function rounds(changes: readonly PendingChange[]): PendingChange[][] {
+  const seen = new Map<string, number>();
+  const out: PendingChange[][] = [];
+  for (const change of changes) {
+    const round = seen.get(change.source) ?? 0;
+    seen.set(change.source, round + 1);
+    (out[round] ??= []).push(change);
+  }
+  return out;
+}
+
+/**
+ * What this process folded for one source since the last flush, and the status it last saw.
+ * One per source for the life of the process, reset in place by each flush: per-flush bucket
+ * objects lived long enough to be promoted and became old-generation garbage at 2,000
+ * results a second (issue 10).
+ */
+interface SourceRuns extends BucketRow {
+  bucketStart: number;
+  runs: number;
+  upRuns: number;
+  latencySumMs: number;
+  latencyMaxMs: number;
+  readonly histogram: number[];
+  /** The status this process last saw for the source, and when; undefined before the first. */
+  status: CheckStatus | undefined;
+  at: number;
+  /** In `dirty` (waiting for the next flush). */
+  queued: boolean;
+}
+
+function clear(runs: SourceRuns): void {
+  runs.runs = 0;
+  runs.upRuns = 0;
+  runs.latencySumMs = 0;
+  runs.latencyMaxMs = 0;
+  runs.histogram.fill(0);
+}
+
+function fold(into: SourceRuns, row: BucketRow): void {
+  into.runs += row.runs;
+  into.upRuns += row.upRuns;
+  into.latencySumMs += row.latencySumMs;
+  into.latencyMaxMs = Math.max(into.latencyMaxMs, row.latencyMaxMs);
+  row.histogram.forEach((count, i) => (into.histogram[i] = (into.histogram[i] ?? 0) + count));
 }
 
 export function createHistoryRecorder(input: HistoryRecorderInput): HistoryRecorder {
   const { store, logger } = input;
-  let buckets = new Map<string, PendingBucket>();
+  const perSource = new Map<string, SourceRuns>();
+  // Sources with runs folded since the last flush, so a flush does not scan every source.
+  let dirty: SourceRuns[] = [];
+  // Buckets no longer in `perSource`: an hour that ended before its flush, or rows a failed
+  // flush gave back that no longer fit their source's current hour.
+  let spilled: BucketRow[] = [];
   let changes: PendingChange[] = [];
-  // The status this process last saw per source, and when. A source absent here (or not run
-  // here for a while: another replica may have owned it meanwhile) is reconciled with the span
-  // open in the store: its next result is written as a change, which is a no-op when the store
-  // already holds that status.
-  const lastSeen = new Map<string, { status: CheckStatus; at: number }>();
+  // A source this process has not seen (or not for a while: another replica may have owned it
+  // meanwhile) is reconciled with the span open in the store: its next result is written as a
+  // change, which is a no-op when the store already holds that status.
   const reconcileAfterMs = input.reconcileAfterMs ?? 60_000;
   let flushing: Promise<void> | undefined;
   let warned = false;
@@ -96,70 +199,89 @@ export function createHistoryRecorder(input: HistoryRecorderInput): HistoryRecor
   const timer = setInterval(() => void flush(), input.flushIntervalMs ?? 5_000);
   timer.unref();
 
+  function sourceRuns(source: string, bucketStart: number): SourceRuns {
+    let runs = perSource.get(source);
+    if (!runs) {
+      runs = { source, bucketStart, runs: 0, upRuns: 0, latencySumMs: 0, latencyMaxMs: 0, histogram: emptyHistogram(), status: undefined, at: 0, queued: false };
+      perSource.set(source, runs);
+    }
+    return runs;
+  }
+
+  function queue(runs: SourceRuns): void {
+    if (runs.queued) return;
+    runs.queued = true;
+    dirty.push(runs);
+  }
+
+  /** `row` folded into its source's pending runs when they are of the same hour (or none). */
+  function take(row: BucketRow): void {
+    const runs = sourceRuns(row.source, row.bucketStart);
+    if (runs.runs > 0 && runs.bucketStart !== row.bucketStart) {
+      spilled.push(row);
+      return;
+    }
+    runs.bucketStart = row.bucketStart;
+    queue(runs);
+    fold(runs, row);
+  }
+
   function record(result: CheckResult): void {
     const at = Date.parse(result.timestamp);
     if (!Number.isFinite(at)) return;
     const bucketStart = Math.floor(at / HOUR_MS) * HOUR_MS;
-    const key = `${result.source}\u0000${bucketStart}`;
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      bucket = { source: result.source, bucketStart, runs: 0, upRuns: 0, latencySumMs: 0, latencyMaxMs: 0, histogram: emptyHistogram() };
-      buckets.set(key, bucket);
+    const runs = sourceRuns(result.source, bucketStart);
+    if (runs.runs > 0 && runs.bucketStart !== bucketStart) {
+      // A new hour before the last one was written: that hour's runs wait on their own.
+      const { source, runs: count, upRuns, latencySumMs, latencyMaxMs } = runs;
+      spilled.push({ source, bucketStart: runs.bucketStart, runs: count, upRuns, latencySumMs, latencyMaxMs, histogram: [...runs.histogram] });
+      clear(runs);
     }
-    bucket.runs += 1;
-    if (isUp(result.status)) bucket.upRuns += 1;
-    bucket.latencySumMs += result.latencyMs;
-    bucket.latencyMaxMs = Math.max(bucket.latencyMaxMs, result.latencyMs);
-    bucket.histogram[bucketIndex(result.latencyMs)] = (bucket.histogram[bucketIndex(result.latencyMs)] ?? 0) + 1;
-    const seen = lastSeen.get(result.source);
-    if (!seen || seen.status !== result.status || at - seen.at > reconcileAfterMs) {
+    runs.bucketStart = bucketStart;
+    queue(runs);
+    runs.runs += 1;
+    if (isUp(result.status)) runs.upRuns += 1;
+    runs.latencySumMs += result.latencyMs;
+    runs.latencyMaxMs = Math.max(runs.latencyMaxMs, result.latencyMs);
+    const index = bucketIndex(result.latencyMs);
+    runs.histogram[index] = (runs.histogram[index] ?? 0) + 1;
+    if (runs.status !== result.status || at - runs.at > reconcileAfterMs) {
       changes.push({ source: result.source, status: result.status, at });
     }
-    lastSeen.set(result.source, { status: result.status, at });
+    runs.status = result.status;
+    runs.at = at;
   }
 
-  async function write(rows: readonly PendingBucket[], pendingChanges: readonly PendingChange[]): Promise<void> {
+  async function write(columns: BucketColumns, pendingChanges: readonly PendingChange[]): Promise<void> {
     await store.transaction(async (query) => {
-      if (rows.length > 0) await query(UPSERT_BUCKETS, upsertParams('hour', rows));
-      for (const change of pendingChanges) {
-        const at = new Date(change.at).toISOString();
-        await query(
-          `UPDATE vigil_history_spans SET ended_at = GREATEST(started_at, $3::timestamptz)
-           WHERE source = $1 AND ended_at IS NULL AND status <> $2`,
-          [change.source, change.status, at],
-        );
-        await query(
-          `INSERT INTO vigil_history_spans (source, status, started_at)
-           SELECT $1, $2, $3::timestamptz
-           WHERE NOT EXISTS (SELECT 1 FROM vigil_history_spans WHERE source = $1 AND ended_at IS NULL)`,
-          [change.source, change.status, at],
-        );
+      if (columns.sources.length > 0) await query(UPSERT_BUCKETS, paramsOf('hour', columns));
+      for (const round of rounds(pendingChanges)) {
+        const params = [round.map((c) => c.source), round.map((c) => c.status), round.map((c) => new Date(c.at).toISOString())];
+        await query(END_SPANS, params);
+        await query(OPEN_SPANS, params);
       }
     });
   }
 
   async function flushOnce(): Promise<void> {
-    if (buckets.size === 0 && changes.length === 0) return;
-    const rows = [...buckets.values()];
+    if (dirty.length === 0 && spilled.length === 0 && changes.length === 0) return;
+    const columns = emptyColumns();
+    for (const row of spilled) addRow(columns, row);
+    for (const runs of dirty) {
+      if (runs.runs > 0) addRow(columns, runs);
+      clear(runs);
+      runs.queued = false;
+    }
+    spilled = [];
+    dirty = [];
     const pendingChanges = changes;
-    buckets = new Map();
     changes = [];
     try {
-      await write(rows, pendingChanges);
+      await write(columns, pendingChanges);
       warned = false;
     } catch (error) {
       // Put the rows back, folded with what arrived meanwhile, for the next flush.
-      for (const row of rows) {
-        const key = `${row.source}\u0000${row.bucketStart}`;
-        const newer = buckets.get(key);
-        if (newer) {
-          newer.runs += row.runs;
-          newer.upRuns += row.upRuns;
-          newer.latencySumMs += row.latencySumMs;
-          newer.latencyMaxMs = Math.max(newer.latencyMaxMs, row.latencyMaxMs);
-          newer.histogram = addHistograms(newer.histogram, row.histogram);
-        } else buckets.set(key, row);
-      }
+      for (let i = 0; i < columns.sources.length; i += 1) take(rowAt(columns, i));
       changes = [...pendingChanges, ...changes];
       if (!warned) logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'history: cannot write to the store; keeping results for the next try');
       warned = true;

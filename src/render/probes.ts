@@ -100,17 +100,32 @@ function labels(pairs: Readonly<Record<string, string>>): string {
   return body ? `{${body}}` : '';
 }
 
+/**
+ * A family's lines. Per-source samples are written straight from each source's label text
+ * (made once per render), not as a label object and a sample object each: at 20,000 sources
+ * that was a quarter of a million objects per scrape and the largest transient in the heap.
+ */
 interface Family {
   readonly name: string;
   readonly help: string;
   /** Default gauge. */
   readonly type?: 'gauge' | 'counter';
-  readonly samples: readonly { readonly labels: Readonly<Record<string, string>>; readonly value: number }[];
+  /** `name{labels} value` lines: label text (`source="a",kind="redis"`, may be empty) and value. */
+  readonly samples: readonly (readonly [labels: string, value: number])[] | ((emit: (labels: string, value: number) => void) => void);
 }
 
-function renderFamily(family: Family): string {
-  const head = [`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type ?? 'gauge'}`];
-  return [...head, ...family.samples.map((s) => `${family.name}${labels(s.labels)} ${formatSampleValue(s.value)}`)].join('\n');
+function renderFamily(family: Family, out: string[]): void {
+  out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type ?? 'gauge'}`);
+  const emit = (labelText: string, value: number): void => {
+    out.push(`${family.name}${labelText ? `{${labelText}}` : ''} ${formatSampleValue(value)}`);
+  };
+  if (typeof family.samples === 'function') family.samples(emit);
+  else for (const [labelText, value] of family.samples) emit(labelText, value);
+}
+
+/** `name="value",...` without the braces. */
+function labelText(pairs: Readonly<Record<string, string>>): string {
+  return labels(pairs).slice(1, -1);
 }
 
 export interface MetricsInput {
@@ -124,11 +139,9 @@ export interface MetricsInput {
   readonly coordination?: CoordinationStatus;
 }
 
-type SourceLabels = (state: SourceState) => Readonly<Record<string, string>>;
-
 /** The families that describe replica coordination; leases exist only for shared sources. */
-function coordinationFamilies(states: readonly SourceState[], coordination: CoordinationStatus, sourceLabels: SourceLabels): Family[] {
-  const shared = states.filter((state) => !coordination.isLocal(state.definition.name));
+function coordinationFamilies(states: readonly SourceState[], sourceLabels: readonly string[], coordination: CoordinationStatus): Family[] {
+  const shared = states.flatMap((state, i) => (coordination.isLocal(state.definition.name) ? [] : [i]));
   const owned = new Set(coordination.owned());
   const owners = coordination.owners();
   const changes = coordination.leaseChanges();
@@ -136,72 +149,73 @@ function coordinationFamilies(states: readonly SourceState[], coordination: Coor
     {
       name: 'vigil_replica_info',
       help: 'This replica of Vigil on the shared store; always 1.',
-      samples: [{ labels: { replica: coordination.replicaId }, value: 1 }],
+      samples: [[labelText({ replica: coordination.replicaId }), 1]],
     },
     {
       name: 'vigil_store_reachable',
       help: 'Whether this replica reaches the shared store (1) or serves its last snapshot (0).',
-      samples: [{ labels: {}, value: coordination.storeReachable() ? 1 : 0 }],
+      samples: [['', coordination.storeReachable() ? 1 : 0]],
     },
     {
       name: 'vigil_source_lease_owned',
       help: 'Whether this replica holds the lease of the source, so probes it (1) or not (0).',
-      samples: shared.map((state) => ({ labels: sourceLabels(state), value: owned.has(state.definition.name) ? 1 : 0 })),
+      samples: (emit) => {
+        for (const i of shared) emit(sourceLabels[i] as string, owned.has((states[i] as SourceState).definition.name) ? 1 : 0);
+      },
     },
     {
       name: 'vigil_source_lease_owner',
       help: 'The replica holding the lease of the source at the last look; always 1.',
-      samples: shared.flatMap((state) => {
-        const owner = owners.get(state.definition.name);
-        return owner === undefined ? [] : [{ labels: { ...sourceLabels(state), replica: owner }, value: 1 }];
-      }),
+      samples: (emit) => {
+        for (const i of shared) {
+          const owner = owners.get((states[i] as SourceState).definition.name);
+          if (owner !== undefined) emit(`${sourceLabels[i]},replica="${escapeLabelValue(owner)}"`, 1);
+        }
+      },
     },
     {
       name: 'vigil_lease_changes_total',
       help: 'Leases this replica acquired, released (balance, shutdown) or lost (taken while it was away).',
       type: 'counter',
-      samples: (['acquired', 'released', 'lost'] as const).map((change) => ({ labels: { change }, value: changes[change] })),
+      samples: (['acquired', 'released', 'lost'] as const).map((change) => [labelText({ change }), changes[change]] as const),
     },
   ];
 }
 
 /** Every metric family, gauges only; a family with no sample still gets its HELP and TYPE. */
 export function renderMetrics(input: MetricsInput): string {
-  const sourceLabels: SourceLabels = (state) => ({ source: state.definition.name, kind: state.definition.kind });
-  const checked = input.states.filter((state) => state.latest !== undefined);
+  const { states } = input;
+  const sourceLabels = states.map((state) => labelText({ source: state.definition.name, kind: state.definition.kind }));
+  const eachChecked = (emit: (labels: string, value: number) => void, value: (latest: NonNullable<SourceState['latest']>) => number): void => {
+    states.forEach((state, i) => {
+      if (state.latest !== undefined) emit(sourceLabels[i] as string, value(state.latest));
+    });
+  };
   const families: Family[] = [
     {
       name: 'vigil_source_up',
       help: "Whether the source's last check succeeded (1 for ok or degraded, 0 otherwise or before the first check).",
-      samples: input.states.map((state) => ({
-        labels: sourceLabels(state),
-        value: hasAnswered(state.latest?.status) ? 1 : 0,
-      })),
+      samples: (emit) => states.forEach((state, i) => emit(sourceLabels[i] as string, hasAnswered(state.latest?.status) ? 1 : 0)),
     },
     {
       name: 'vigil_source_status',
       help: "The source's last check status, one-hot (unknown: no check finished yet).",
-      samples: input.states.flatMap((state) => {
-        const current = state.latest?.status ?? 'unknown';
-        return METRIC_STATUSES.map((status) => ({
-          labels: { ...sourceLabels(state), status },
-          value: status === current ? 1 : 0,
-        }));
-      }),
+      samples: (emit) =>
+        states.forEach((state, i) => {
+          const current = state.latest?.status ?? 'unknown';
+          for (const status of METRIC_STATUSES) emit(`${sourceLabels[i]},status="${status}"`, status === current ? 1 : 0);
+        }),
     },
     {
       name: 'vigil_source_latency_seconds',
       help: "Duration of the source's last check in seconds.",
       // Microsecond precision: the engine measures to 10 µs, and 0.1 + 0.2-style noise helps no one.
-      samples: checked.map((state) => ({ labels: sourceLabels(state), value: Math.round((state.latest?.latencyMs ?? 0) * 1000) / 1e6 })),
+      samples: (emit) => eachChecked(emit, (latest) => Math.round(latest.latencyMs * 1000) / 1e6),
     },
     {
       name: 'vigil_source_last_check_timestamp_seconds',
       help: "When the source's last check finished, in seconds since the Unix epoch.",
-      samples: checked.map((state) => ({
-        labels: sourceLabels(state),
-        value: Date.parse(state.latest?.timestamp ?? '') / 1000,
-      })),
+      samples: (emit) => eachChecked(emit, (latest) => Date.parse(latest.timestamp) / 1000),
     },
     ...(input.nowMs === undefined
       ? []
@@ -209,23 +223,23 @@ export function renderMetrics(input: MetricsInput): string {
           {
             name: 'vigil_source_result_age_seconds',
             help: "Seconds since the source's result on show was taken (by this replica or another).",
-            samples: checked.map((state) => ({
-              labels: sourceLabels(state),
-              value: Math.max(0, (input.nowMs ?? 0) - Date.parse(state.latest?.timestamp ?? '')) / 1000,
-            })),
+            samples: (emit: (labels: string, value: number) => void) =>
+              eachChecked(emit, (latest) => Math.max(0, (input.nowMs ?? 0) - Date.parse(latest.timestamp)) / 1000),
           },
         ]),
-    ...(input.coordination ? coordinationFamilies(input.states, input.coordination, sourceLabels) : []),
+    ...(input.coordination ? coordinationFamilies(states, sourceLabels, input.coordination) : []),
     {
       name: 'vigil_build_info',
       help: 'The running build of Vigil; always 1.',
-      samples: [{ labels: { version: input.version, git_hash: input.gitHash }, value: 1 }],
+      samples: [[labelText({ version: input.version, git_hash: input.gitHash }), 1]],
     },
     {
       name: 'vigil_uptime_seconds',
       help: 'Seconds since the Vigil process started.',
-      samples: [{ labels: {}, value: Math.max(0, input.uptimeMs) / 1000 }],
+      samples: [['', Math.max(0, input.uptimeMs) / 1000]],
     },
   ];
-  return `${families.map(renderFamily).join('\n')}\n`;
+  const out: string[] = [];
+  for (const family of families) renderFamily(family, out);
+  return `${out.join('\n')}\n`;
 }

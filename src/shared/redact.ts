@@ -40,8 +40,12 @@ export function collectSecrets(settings: unknown): readonly string[] {
     }
   };
   visit(settings, '');
+  // Most sources have none: one shared empty list rather than one per source.
+  if (found.length === 0) return NO_SECRETS;
   return [...new Set(found)].sort((a, b) => b.length - a.length);
 }
+
+const NO_SECRETS: readonly string[] = Object.freeze([]);
 
 /** A URL with user, password, query string and fragment removed, for display. */
 export function displayUrl(raw: string): string {
@@ -62,9 +66,10 @@ export function displayUrl(raw: string): string {
  * Secrets shorter than 3 characters are left alone: masking "a" would shred the message.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let safe = text.replace(URL_CREDENTIALS, '$1***@');
+  let safe = text.includes('@') ? text.replace(URL_CREDENTIALS, '$1***@') : text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 3) safe = safe.split(secret).join('***');
+    // includes() first: most texts hold no secret, and split/join always allocates.
+    if (secret && secret.length >= 3 && safe.includes(secret)) safe = safe.split(secret).join('***');
   }
   return safe;
 }

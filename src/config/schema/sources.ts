@@ -8,6 +8,8 @@ import { resolveSecretRefs, SecretResolutionError, type SecretContext } from '..
 import { duration, flag, integer, issue, stringList } from './fields.ts';
 import { configIssues, type ConfigIssue } from './issues.ts';
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][\w.-]{0,127}$/;
 
 const sourceName = z
@@ -117,7 +119,8 @@ export function parseSource(raw: Readonly<Record<string, unknown>>, secrets: Sec
     timeoutMs: values.timeout ?? SOURCE_DEFAULTS.timeoutMs,
     retries: values.retries ?? SOURCE_DEFAULTS.retries,
     retryIntervalMs: values.retry_interval ?? SOURCE_DEFAULTS.retryIntervalMs,
-    tags: values.tags ?? [],
+    // Most sources have none: one shared empty list instead of one per source.
+    tags: values.tags?.length ? values.tags : NO_TAGS,
     options: resolved,
   };
   return { definition, problems };
