@@ -108,6 +108,9 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     slot.latest = result;
     slot.state = { definition: slot.definition, latest: result };
     resultRevision += 1;
+    // The last listing is stale now; dropping it frees the states (and results) it held, which
+    // would otherwise stay alive until the next request asks (megabytes at 20,000 sources).
+    listed = undefined;
     if (previous?.status !== result.status) {
       statusRevision += 1;
       const fields = {
