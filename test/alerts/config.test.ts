@@ -1,5 +1,7 @@
 // The `alerts` section: notifiers with their secrets from the environment, rules naming
 // sources and notifiers, maintenance windows; a bad one refused naming its key.
+import { ruleLookup } from '../../src/alerts/service.ts';
+import type { AlertRule } from '../../src/alerts/types.ts';
 import { buildConfig, ConfigError } from '../../src/config/build.ts';
 import { describe, expect, it } from 'vitest';
 
@@ -62,5 +64,20 @@ describe('alerts configuration', () => {
     [{ rulez: [] }, 'alerts.rulez is not a known key (expected one of notifiers, rules, maintenance, delivery)'],
   ])('refuses %j', (alerts, issue) => {
     expect(issuesOf(alerts)).toEqual([issue]);
+  });
+});
+
+describe('the rule of a source', () => {
+  const rule = (sources: string[]): AlertRule => ({ sources, notify: ['hook'], failureThreshold: 1, successThreshold: 1 });
+
+  it('is the first rule naming it, else the first with *, else none', () => {
+    const [a, any, c, laterAny] = [rule(['x', 'y']), rule(['*']), rule(['y', 'z']), rule(['*', 'w'])];
+    const of = ruleLookup([a, any, c, laterAny] as AlertRule[]);
+    expect(of('x')).toBe(a);
+    expect(of('y')).toBe(a);
+    expect(of('z')).toBe(c);
+    expect(of('w')).toBe(laterAny);
+    expect(of('unlisted')).toBe(any);
+    expect(ruleLookup([c])('unlisted')).toBeUndefined();
   });
 });
