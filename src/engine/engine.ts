@@ -10,7 +10,7 @@ import { createCheckHandle, type ManagedCheckHandle } from './check-handle.ts';
 import { DEFAULT_MAX_CONCURRENT_PROBES } from '../shared/engine-defaults.ts';
 import { createProbeLimiter } from './limiter.ts';
 import { FIRST_RUNS_PER_SECOND, firstRunDelayMs } from './phase.ts';
-import type { HealthEngine, ProbeCoordinator, SourceState } from './types.ts';
+import type { EngineRevision, HealthEngine, ProbeCoordinator, SourceState } from './types.ts';
 
 export interface HealthEngineInput {
   readonly sources: readonly SourceDefinition[];
@@ -66,6 +66,7 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
   let resultRevision = 0;
   let statusRevision = 0;
   let listed: { readonly revision: number; readonly states: readonly SourceState[] } | undefined;
+  let revisionSeen: EngineRevision = { results: 0, statuses: 0 };
   let started = false;
   // Readiness is judged only once every slot exists (failed ones are recorded while building).
   let built = false;
@@ -256,7 +257,11 @@ export function createHealthEngine(input: HealthEngineInput): HealthEngine {
     },
 
     revision() {
-      return { results: resultRevision, statuses: statusRevision };
+      // A new object only when a counter moved: the fast path asks on every request.
+      if (revisionSeen.results !== resultRevision || revisionSeen.statuses !== statusRevision) {
+        revisionSeen = { results: resultRevision, statuses: statusRevision };
+      }
+      return revisionSeen;
     },
 
     ready() {
