@@ -51,6 +51,8 @@ const NEUTRAL_HEADERS = [
 interface Wire {
   readonly status: number;
   readonly contentType: string;
+  /** The Content-Type header as Express spells it, so that both paths send the same bytes. */
+  readonly contentTypeHeader: string;
   /**
    * The body. It stays a string: Node writes a string body in the same packet as the head, a
    * Buffer in a second one (writev), which cost a fifth of the CPU under a flood. With a
@@ -104,10 +106,9 @@ export interface FastPath {
 
 /** Whether the request carries only headers from `allowed`. */
 function onlyHeaders(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (!allowed.has((raw[i] as string).toLowerCase())) return false;
-  }
+  // req.headers' names are lower case already (no string made per header, as lowering
+  // rawHeaders' would); a repeated header is one name there, which changes nothing here.
+  for (const name in req.headers) if (!allowed.has(name)) return false;
   return true;
 }
 
@@ -167,7 +168,7 @@ export function createFastPath(input: FastPathInput): FastPath {
     const splice = route.source.splice;
     if (!splice) {
       const body = contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
-      return { key, wire: { status, contentType, body, length: Buffer.byteLength(body, 'utf8') } };
+      return { key, wire: { status, contentType, contentTypeHeader: `${contentType}; charset=utf-8`, body, length: Buffer.byteLength(body, 'utf8') } };
     }
     // The field's value is checked per request on its own schema; a schema that relates it to
     // the other fields (or a body that is not an object) cannot be spliced: the full stack answers.
@@ -180,7 +181,8 @@ export function createFastPath(input: FastPathInput): FastPath {
     const text = JSON.stringify({ ...(body as Record<string, unknown>), [splice.property]: SPLICE_MARK });
     const [head, tail, ...more] = text.split(JSON.stringify(SPLICE_MARK));
     if (head === undefined || tail === undefined || more.length > 0) return { key, wire: undefined };
-    return { key, wire: { status, contentType, body: head, tail, check, length: Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8') } };
+    const length = Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8');
+    return { key, wire: { status, contentType, contentTypeHeader: `${contentType}; charset=utf-8`, body: head, tail, check, length } };
   }
 
   /**
@@ -224,11 +226,10 @@ export function createFastPath(input: FastPathInput): FastPath {
       }
       const startedAt = performance.now();
       const id = input.requestLog.idOf(req);
-      // One writeHead (merged with what was set already: X-Request-Id, Connection: close while
-      // closing). Express's spelling of the type, so that both paths send the same bytes.
+      // One writeHead (merged with what was set already: Connection: close while closing).
       res.writeHead(wire.status, {
         'X-Request-Id': id,
-        'Content-Type': `${wire.contentType}; charset=utf-8`,
+        'Content-Type': wire.contentTypeHeader,
         'Content-Length': length,
         'Cache-Control': route.cacheControl,
       });

@@ -102,6 +102,11 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   /** Connections admitted beyond maxConnections (probes only, one request each) and their cut timer. */
   const probeOnly = new WeakMap<Socket, NodeJS.Timeout>();
   const pending = new Set<ServerResponse>();
+  // One listener function for every response ('close' comes once per response): no closure or
+  // once-wrapper allocated per request, which a probe flood pays for.
+  function untrack(this: ServerResponse): void {
+    pending.delete(this);
+  }
   let refusal: RenderRefusal = plainRefusal;
 
   const server = createServer({
@@ -144,7 +149,7 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
 
   function track(req: IncomingMessage, res: ServerResponse): boolean {
     pending.add(res);
-    res.once('close', () => pending.delete(res));
+    res.on('close', untrack);
     if (phase === 'closing') res.setHeader('Connection', 'close');
     const cut = probeOnly.get(req.socket);
     if (cut === undefined) return true;
