@@ -210,12 +210,13 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
   const { backend: unbounded } = sessionBackendFor(input, store);
   const backend = boundedSessionBackend(unbounded, auth.storeTimeoutMs);
   // A session's use is written at most once per auth.credential_reuse, as often as a reused
-  // session is read again at most.
+  // session is read again at most; never less often than twice per idle timeout, so that a
+  // session in use does not time out however the two are set.
   const sessions = createSessionManager({
     backend,
     ttlMs: auth.session.ttlMs,
     idleTimeoutMs: auth.session.idleTimeoutMs,
-    touchEveryMs: auth.credentialReuseMs,
+    touchEveryMs: Math.min(auth.credentialReuseMs, Math.floor(auth.session.idleTimeoutMs / 2)),
     now,
   });
   const jwt = auth.jwt ? createJwtVerifier({ config: auth.jwt, now, jwksTimeoutMs: auth.storeTimeoutMs }) : undefined;

@@ -34,7 +34,7 @@ afterAll(async () => {
   await store?.close();
 });
 
-function service(reuseMs = REUSE_MS, maxFailures = 1000) {
+function service(reuseMs = REUSE_MS, maxFailures = 1000, idleTimeoutMs = 30 * 60_000) {
   const clock = fakeClock();
   const identity = createIdentityService({
     store: counted,
@@ -42,6 +42,7 @@ function service(reuseMs = REUSE_MS, maxFailures = 1000) {
       credentialReuseMs: reuseMs,
       hasuraAdminSecret: HASURA_SECRET,
       throttle: { maxFailures, maxAccountFailures: 1000, windowMs: 60_000 },
+      session: { ttlMs: 8 * 3_600_000, idleTimeoutMs, redisSource: undefined },
     }),
     sources: [],
     logger: silentLogger,
@@ -128,6 +129,21 @@ describe('auth.credential_reuse', () => {
     clock.advance(REUSE_MS);
     expect((await ask()).ok).toBe(true);
     expect(touches - touchesBefore).toBe(2);
+    await identity.close();
+  });
+
+  it('keeps a session in use alive when the idle timeout is shorter than the reuse window', async () => {
+    const { identity, clock } = service(REUSE_MS, 1000, 1_000);
+    const username = `short-idle-${Date.now()}`;
+    await createUser(store, { username, password: 'reuse-password', role: 'admin', scrypt: CHEAP_SCRYPT });
+    const sessionId = (await identity.login(username, 'reuse-password', '127.0.0.1'))?.sessionId ?? '';
+    const ask = () => identity.authenticate(carrier({ cookies: { psession: sessionId } }), ['sessionCookie']);
+    for (let i = 0; i < 4; i += 1) {
+      clock.advance(600);
+      expect((await ask()).ok).toBe(true);
+    }
+    clock.advance(1_000);
+    expect((await ask()).ok).toBe(false);
     await identity.close();
   });
 

@@ -46,7 +46,7 @@ const sessionSection = section({
   ttl: duration().prefault('12h').meta({ description: "A session's lifetime (the `psession` cookie's Max-Age)." }),
   idle_timeout: duration().prefault('30m').meta({
     description:
-      "A session unused this long ends. A session's use is recorded at most once per `auth.credential_reuse`, so it ends between `idle_timeout - credential_reuse` and `idle_timeout` after its last use.",
+      "A session unused this long ends. A session's use is recorded at most once per `auth.credential_reuse` (or half this, if shorter), so it ends between `idle_timeout - credential_reuse` and `idle_timeout` after its last use.",
   }),
   redis_source: text()
     .optional()
