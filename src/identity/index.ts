@@ -32,6 +32,7 @@ import { createCredentialCache, type CredentialCache } from './credential-cache.
 import { presentedCredentials, type PresentedCredential } from './credentials.ts';
 import { boundedSessionBackend, boundedStore, withDeadline } from './deadline.ts';
 import { createHasuraVerifier, HASURA_SUBJECT } from './hasura.ts';
+import { sha256Hex } from './secrets.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSessionRedis, findRedisSource } from './redis.ts';
@@ -290,13 +291,44 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
     return cache.recent(kind, value, reuseMs);
   }
 
+  /**
+   * Bumped by every revocation this process makes or hears. A store read that began before one
+   * may have seen the credential still valid: its answer is not cached, nor shared with
+   * requests that arrive after the revocation.
+   */
+  let revocations = 0;
+  function forgetRevoked(target: CredentialRevocation): void {
+    revocations += 1;
+    cache.revoke(target);
+  }
+
+  /**
+   * Store reads of a key or session under way, by the digest of kind and credential: requests
+   * that arrive while one is in flight (a flood once auth.credential_reuse runs out) share it
+   * instead of each reading (and touching) the store.
+   */
+  const inFlight = new Map<string, { readonly revocations: number; readonly read: Promise<Verified | undefined> }>();
+
+  function verifyShared(credential: PresentedCredential, deadline: () => Promise<Verified | undefined>): Promise<Verified | undefined> {
+    if (!reusable(credential.kind)) return deadline();
+    const key = sha256Hex(`${credential.kind}\n${credential.value}`);
+    const running = inFlight.get(key);
+    if (running && running.revocations === revocations) return running.read;
+    const read = deadline().finally(() => {
+      if (inFlight.get(key)?.read === read) inFlight.delete(key);
+    });
+    inFlight.set(key, { revocations, read });
+    return read;
+  }
+
   async function verify(credential: PresentedCredential): Promise<Principal | undefined> {
     const { kind, value } = credential;
     const recent = reused(kind, value);
     if (recent) return recent;
+    const revokedBefore = revocations;
     let fresh: Awaited<ReturnType<typeof verifyFresh>>;
     try {
-      fresh = await withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store');
+      fresh = await verifyShared(credential, () => withDeadline(verifyFresh(credential), storeTimeoutMs, kind === 'bearerJwt' ? 'the JWKS' : 'the store'));
     } catch (error) {
       const cached = uncached(kind) ? undefined : cache.get(kind, value);
       warnUnavailable(kind, error, value, cached !== undefined);
@@ -308,7 +340,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
       cache.forget(kind, value);
       return undefined;
     }
-    cache.set(kind, value, fresh.principal, { userId: fresh.userId, until: fresh.until });
+    if (revocations === revokedBefore) cache.set(kind, value, fresh.principal, { userId: fresh.userId, until: fresh.until });
     return fresh.principal;
   }
 
@@ -460,13 +492,13 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
       try {
         await sessions.revoke(sessionId);
       } finally {
-        cache.revoke(target);
+        forgetRevoked(target);
       }
       await broadcast(target);
     },
 
     credentialCache: cache,
-    revoked: (target) => cache.revoke(target),
+    revoked: (target) => forgetRevoked(target),
     revocationFeed(live) {
       revocationsHeard = live;
     },
@@ -477,13 +509,13 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
         // The statement NOTIFYs the other replicas itself.
         return await revokeApiKey(store, idOrPrefix, new Date(now()));
       } finally {
-        cache.revoke({ kind: 'apiKey', keyId });
+        forgetRevoked({ kind: 'apiKey', keyId });
       }
     },
 
     async setUserDisabled(username, disabled) {
       const userId = await changeUserDisabled(store, username, disabled);
-      if (userId) cache.revoke({ kind: 'user', userId });
+      if (userId) forgetRevoked({ kind: 'user', userId });
       return userId !== undefined;
     },
 

@@ -132,6 +132,28 @@ describe('auth.credential_reuse', () => {
     await identity.close();
   });
 
+  it('shares one store read among requests that arrive while it is under way, and caches none that a revocation overtook', async () => {
+    const { identity } = service();
+    identity.revocationFeed(true);
+    const { key, id } = await createApiKey(store, { name: `herd-${Date.now()}`, scopes: ['health:read'] });
+    const withKey = carrier({ headers: { 'x-api-key': key } });
+    const other = await createApiKey(store, { name: `herd-one-${Date.now()}`, scopes: ['health:read'] });
+    const one = await readsFor(async () => expect((await identity.authenticate(carrier({ headers: { 'x-api-key': other.key } }), ['apiKey'])).ok).toBe(true));
+    const herd = await readsFor(async () => {
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => identity.authenticate(withKey, ['apiKey'])));
+      expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    });
+    expect(herd).toBe(one);
+
+    identity.revoked({ kind: 'apiKey', keyId: id });
+    // A read under way when a revocation is heard answers its own request, but is not kept.
+    const pending = identity.authenticate(withKey, ['apiKey']);
+    identity.revoked({ kind: 'apiKey', keyId: id });
+    expect((await pending).ok).toBe(true);
+    expect(identity.reusable(withKey, ['apiKey'])).toBeUndefined();
+    await identity.close();
+  });
+
   it('keeps a session in use alive when the idle timeout is shorter than the reuse window', async () => {
     const { identity, clock } = service(REUSE_MS, 1000, 1_000);
     const username = `short-idle-${Date.now()}`;
