@@ -156,6 +156,61 @@ describe('the fast path', () => {
 });
 
 describe('fast-path answers', () => {
+  it('splice a field that moves faster than the key into the body built once, each value checked on its own schema', async () => {
+    const spec = await loadSpec();
+    const validator = await createSpecValidator();
+    let builds = 0;
+    let uptime: unknown = 5;
+    const fastPath = createFastPath({
+      answers: [
+        {
+          operationId: 'getHealth',
+          key: () => 1,
+          build: () => (builds++, { status: 200, contentType: 'application/json', body: { status: 'ok', version: '1', build_git_hash: 'x', build_timestamp: 't', uptime_ms: uptime } }),
+          splice: { property: 'uptime_ms', value: () => uptime },
+        },
+      ],
+      operations: spec.operations,
+      validator,
+      requestLog: createRequestLog({ logger: fast.deps.logger, loggableQueryParameters: new Set() }),
+    });
+    const server = await listenOnLoopback(createServer((req, res) => (fastPath.handle(req, res) ? undefined : res.writeHead(599).end())));
+    const url = `http://127.0.0.1:${server.port}`;
+    try {
+      const bodies: unknown[] = [];
+      for (const value of [5, 1234567, 0]) {
+        uptime = value;
+        const answer = await send(url, 'GET', '/health', {});
+        expect(answer.status).toBe(200);
+        expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
+        bodies.push(JSON.parse(answer.body));
+      }
+      expect(bodies).toEqual([0, 1, 2].map((i) => ({ status: 'ok', version: '1', build_git_hash: 'x', build_timestamp: 't', uptime_ms: [5, 1234567, 0][i] })));
+      expect(builds).toBe(1);
+      // uptime_ms is a non-negative integer: anything else is the full stack's to answer.
+      for (const value of [-1, 1.5, '7', undefined]) {
+        uptime = value;
+        expect((await send(url, 'GET', '/health', {})).status).toBe(599);
+      }
+      expect(builds).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('check a property alone only where its schema does not relate it to the other fields', async () => {
+    const spec = await loadSpec();
+    const validator = await createSpecValidator();
+    const pointerOf = (operationId: string) =>
+      validator.responseSchemaPointer(spec.operations.find((op) => op.operationId === operationId) as (typeof spec.operations)[number], 200, 'application/json') as string;
+    const check = validator.propertyCheck(pointerOf('getHealth'), 'uptime_ms');
+    expect([check?.(3), check?.(-3), check?.(2.5)]).toEqual([true, false, false]);
+    expect(validator.propertyCheck(pointerOf('getHealth'), 'no_such_field')).toBeUndefined();
+    // The admin report is an allOf: what combines schemas may tie one field to another.
+    expect(validator.propertyCheck(pointerOf('getAdminHealth'), 'status')).toBeUndefined();
+    expect(validator.propertyCheck(pointerOf('getHealthStatus'), 'uptime')?.('1h0m5s')).toBe(true);
+  });
+
   it('are rebuilt only when their key changes, and refused when they break the contract', async () => {
     const spec = await loadSpec();
     const validator = await createSpecValidator();
