@@ -8,8 +8,8 @@
 // (IdentityService.reusable), and the caller holds the role and scope the operation needs.
 // Every other request, and any answer that fails its schema, goes to the full Express stack,
 // which stays the one definition of behaviour: the fast path only repeats, byte for byte, what
-// that stack answers to requests it can recognise cheaply (the matrix test in
-// test/platform/fast-path.test.ts holds it to that).
+// that stack answers to requests it can recognise cheaply (the matrix tests in
+// test/platform/fast-path.test.ts and fast-path-auth.test.ts hold it to that).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import cookieParser from 'cookie-parser';
 import { CREDENTIAL_HEADERS } from '../identity/index.ts';
