@@ -207,7 +207,9 @@ function abortError(signal: AbortSignal): Error {
   return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
-const isJsonType = (contentType: string): boolean => /[/+]json\b/i.test(contentType);
+// One object: a regular expression literal inside the function made a new one per call.
+const JSON_TYPE = /[/+]json\b/i;
+const isJsonType = (contentType: string): boolean => JSON_TYPE.test(contentType);
 
 /** `$.a.b[0].c` -> ['a', 'b', 0, 'c']; undefined when the path is not of that tiny form. */
 export function parseJsonPath(path: string): readonly (string | number)[] | undefined {
