@@ -23,6 +23,7 @@ import { MIB } from './memory.ts';
 import { countingTestQuery, postgresQueryCounter, redisPingCounter, type ProbeCounter } from './probe-counters.ts';
 import { formatTable, percentile, type Verdict } from './report.ts';
 import { runScaleScenario, type ScaleFigures } from './scale.ts';
+import { NODE_FLAGS } from '../../src/node-flags.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { ensureWrk, wrk, type WrkResult } from './wrk.ts';
 
@@ -170,7 +171,7 @@ async function requestBench(r: Resources, dir: string): Promise<{ rows: Row[]; b
   r.counters.push(await postgresQueryCounter('postgres', r.db, PROBE_SEQUENCE));
   const keys = await credentials(r.db.url);
   const configPath = await writeConfig(dir, 'requests', requestConfig(await freePort(), r));
-  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: SERVER_CPU, options: { configPath } });
+  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: SERVER_CPU, options: { configPath }, nodeFlags: NODE_FLAGS });
   r.servers.push(vigil);
   const cookie = await login(vigil.url);
   const body = await (await fetch(`${vigil.url}/health`)).text();
@@ -304,7 +305,7 @@ async function embeddedIdle(r: Resources, dir: string): Promise<Row> {
   // No configuration at all, as `npm start` on a fresh checkout: PGlite in ./.vigil-data.
   const cwd = await mkdtemp(path.join(dir, 'embedded-'));
   const configPath = await writeConfig(cwd, 'embedded', { server: { port: await freePort() }, store: { data_dir: path.join(cwd, '.vigil-data') } });
-  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: SERVER_CPU, options: { configPath } });
+  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: SERVER_CPU, options: { configPath }, nodeFlags: NODE_FLAGS });
   r.servers.push(vigil);
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const rss = await vigil.rssBytes();

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import type { PrivateDatabase } from '../../test/support/pg-database.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { percentile } from './report.ts';
+import { NODE_FLAGS } from '../../src/node-flags.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
@@ -74,7 +75,7 @@ export async function runScaleScenario(input: ScaleInput): Promise<ScaleFigures>
   };
   const configPath = path.join(input.dir, 'scale.yaml');
   await writeFile(configPath, stringify(config));
-  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 300_000 });
+  const vigil = await startServerProcess({ script: 'vigil.mjs', cpu: input.serverCpu, options: { configPath }, startTimeoutMs: 300_000, nodeFlags: NODE_FLAGS });
   input.servers.push(vigil);
   const started = performance.now();
   let maxRssBytes = 0;

@@ -35,6 +35,8 @@ export interface ServerProcessInput {
   /** Passed as one JSON argument. */
   readonly options: unknown;
   readonly startTimeoutMs?: number;
+  /** Extra node flags (Vigil's own, src/node-flags.ts, so the bench runs it as it ships). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every common build). */
@@ -49,7 +51,7 @@ export async function startServerProcess(input: ServerProcessInput): Promise<Ser
   const plain = input.script.endsWith('.mjs');
   const script = fileURLToPath(new URL(`./servers/${plain ? input.script : `${input.script}.ts`}`, import.meta.url));
   const loader = plain ? [] : ['--import', 'tsx'];
-  const child = spawn('taskset', ['-c', String(input.cpu), process.execPath, '--expose-gc', ...loader, script, JSON.stringify(input.options)], {
+  const child = spawn('taskset', ['-c', String(input.cpu), process.execPath, '--expose-gc', ...(input.nodeFlags ?? []), ...loader, script, JSON.stringify(input.options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiters: ((message: ServerMessage) => void)[] = [];

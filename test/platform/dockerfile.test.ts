@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { NODE_FLAGS } from '../../src/node-flags.ts';
 import { isCopy, readImageContract } from '../support/dockerfile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,7 +58,8 @@ describe('the Dockerfile', () => {
   });
 
   it('starts Vigil in exec form (node is PID 1 and gets the signals), stops with SIGTERM', () => {
-    expect(image.command.slice(0, 2)).toEqual(['node', '/app/bin/vigil.mjs']);
+    // With Vigil's node flags, as npm start runs it (src/node-flags.ts).
+    expect(image.command.slice(0, 2 + NODE_FLAGS.length)).toEqual(['node', ...NODE_FLAGS, '/app/bin/vigil.mjs']);
     expect(image.command).toContain('serve');
     const stop = image.stages.at(-1)!.instructions.find((i) => i.getKeyword() === 'STOPSIGNAL');
     expect(stop?.getArgumentsContent()).toBe('SIGTERM');

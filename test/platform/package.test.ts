@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../../src/node-flags.ts';
 import { documentsStatus, loadSpec } from '../../src/http/spec.ts';
 import { freePort, waitForPort } from '../support/ports.ts';
 import { readImageContract } from '../support/dockerfile.ts';
@@ -58,7 +59,8 @@ describe('the built and installed package', () => {
       group: true,
     });
     await npmStart.waitForLine(/vigil listening/, 240_000);
-    expect(npmStart.output()).toContain('node dist/src/main.js');
+    // With Vigil's node flags (src/node-flags.ts), as the container's entry point runs it.
+    expect(npmStart.output()).toContain(`node ${NODE_FLAGS.join(' ')} dist/src/main.js`);
     const health = (await (await fetch(`http://127.0.0.1:${firstPort}/health`)).json()) as { build_git_hash: string };
     expect(health.build_git_hash).toBe('pkgtest1');
     npmStart.signal('SIGTERM');
