@@ -36,8 +36,15 @@ export function createSnapshotAnswers(deps: AppDeps): readonly SnapshotAnswerSou
       build: () => readyzAnswer(deps, DEFAULT_PROBE_OPTIONS),
     },
     { operationId: 'getHealthz', key: () => engine.revision().statuses, build: () => healthz(false) },
-    // Latencies are in the body; the uptime (to the millisecond) is spliced in per request.
-    { operationId: 'getHealth', key: results, build: health, splice: { property: 'uptime_ms', value: () => uptimeMs(startedAtMs, deps.now()) } },
+    // The services' statuses only (no latencies): keyed on statuses, it is not rebuilt for every
+    // result of every source (2,000 a second at 20,000 sources). The uptime, to the millisecond,
+    // is spliced in per request.
+    {
+      operationId: 'getHealth',
+      key: () => engine.revision().statuses,
+      build: health,
+      splice: { property: 'uptime_ms', value: () => uptimeMs(startedAtMs, deps.now()) },
+    },
     { operationId: 'getPublicHealth', key: results, build: publicHealth },
     // Authenticated: answered only to a caller the identity service accepts at once (see fast-path.ts).
     { operationId: 'getHealthzSources', key: results, build: createHealthzSourcesAnswer(deps) },
