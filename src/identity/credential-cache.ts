@@ -14,6 +14,11 @@ import type { CredentialRevocation } from '../shared/credential-events.ts';
 import { sha256Hex } from './secrets.ts';
 import type { CredentialKind, Principal } from './types.ts';
 
+/** What a credential is known by in this process (the cache's and shared reads' key): never the credential itself. */
+export function credentialDigest(kind: CredentialKind, credential: string): string {
+  return sha256Hex(`${kind}\n${credential}`);
+}
+
 export interface CredentialCache {
   readonly ttlMs: number;
   /** A principal verified less than ttlMs ago (and not past `until`), else undefined. */
@@ -64,7 +69,7 @@ export function createCredentialCache(input: CredentialCacheInput): CredentialCa
   const { ttlMs, now } = input;
   const maxEntries = input.maxEntries ?? 10_000;
   const entries = new Map<string, Entry>();
-  const keyOf = (kind: CredentialKind, credential: string) => sha256Hex(`${kind}\n${credential}`);
+  const keyOf = credentialDigest;
 
   function live(key: string): Entry | undefined {
     if (ttlMs <= 0) return undefined;

@@ -28,11 +28,10 @@ import type { AuthConfig } from '../config/types.ts';
 import type { Store } from '../store/types.ts';
 import { CREDENTIALS_CHANNEL, type CredentialRevocation } from '../shared/credential-events.ts';
 import { API_KEY_PREFIX, apiKeyId, isAdminKey, looksLikeApiKey, revokeApiKey, verifyApiKey, type ApiKeyRecord } from './api-keys.ts';
-import { createCredentialCache, type CredentialCache } from './credential-cache.ts';
+import { createCredentialCache, credentialDigest, type CredentialCache } from './credential-cache.ts';
 import { presentedCredentials, type PresentedCredential } from './credentials.ts';
 import { boundedSessionBackend, boundedStore, withDeadline } from './deadline.ts';
 import { createHasuraVerifier, HASURA_SUBJECT } from './hasura.ts';
-import { sha256Hex } from './secrets.ts';
 import { createJwtVerifier } from './jwt.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSessionRedis, findRedisSource } from './redis.ts';
@@ -245,8 +244,12 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
    * reused for auth.credential_reuse, so a monitor polling with the secret does not cost the
    * store two reads per request; any failure from the address ends the reuse at once.
    */
+  /** Whether the throttle's "clear" for a right Hasura secret from `ip` is still reused. */
+  function hasuraCleared(ip: string): boolean {
+    return reuseMs > 0 && (hasuraClearUntil.get(ip) ?? 0) > now();
+  }
   async function hasuraBlockedMs(ip: string, credential: PresentedCredential): Promise<number> {
-    if (reuseMs > 0 && (hasuraClearUntil.get(ip) ?? 0) > now()) return 0;
+    if (hasuraCleared(ip)) return 0;
     const blockedMs = await throttle.blockedMs(throttleKeys(ip, credential));
     if (reuseMs > 0 && blockedMs === 0) {
       if (hasuraClearUntil.size >= 10_000) hasuraClearUntil.clear();
@@ -311,7 +314,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
 
   function verifyShared(credential: PresentedCredential, deadline: () => Promise<Verified | undefined>): Promise<Verified | undefined> {
     if (!reusable(credential.kind)) return deadline();
-    const key = sha256Hex(`${credential.kind}\n${credential.value}`);
+    const key = credentialDigest(credential.kind, credential.value);
     const running = inFlight.get(key);
     if (running && running.revocations === revocations) return running.read;
     const read = deadline().finally(() => {
@@ -442,7 +445,7 @@ export function createIdentityService(input: IdentityServiceInput): IdentityServ
         // What `authenticate` does without awaiting: a right secret, and the throttle's "clear"
         // for the address reused (see hasuraBlockedMs).
         const role = hasura.verify(first.value, first.hasuraRole);
-        if (!role || reuseMs <= 0 || (hasuraClearUntil.get(carrier.ip) ?? 0) <= now()) return undefined;
+        if (!role || !hasuraCleared(carrier.ip)) return undefined;
         return hasuraPrincipal(role);
       }
       return reused(first.kind, first.value);
