@@ -1,7 +1,7 @@
 // `qdrant`: its readiness endpoint, then the collection count and version, over plain HTTP
 // (the http kind's request: an aborted probe destroys its socket, which fetch does not).
 import type { QdrantDetails } from './details.ts';
-import { createProbeAgent, httpRequest, releaseProbeAgent, type HttpResponse } from './http.ts';
+import { createProbePool, prepareRequest, releaseProbePool, type HttpResponse, type PreparedRequest } from './http-client.ts';
 import { kindOptions, option, readOptions } from './options.ts';
 import { displayUrl } from '../shared/redact.ts';
 import { ProbeError, type Check, type CheckOutcome, type SourceDefinition } from './types.ts';
@@ -19,13 +19,14 @@ export function createQdrantCheck(def: SourceDefinition): Check<'qdrant'> {
   const shownUrl = displayUrl(base.toString());
   const headers: Record<string, string> = { accept: 'application/json', ...(apiKey ? { 'api-key': apiKey } : {}) };
 
-  let agent = createProbeAgent(base);
+  let pool = createProbePool(base);
+  const rootUrl = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
+  const requests = new Map<string, PreparedRequest>(['readyz', 'collections', ''].map((path) => [path, prepareRequest({ url: new URL(path, rootUrl), headers })]));
 
   async function get(path: string, phase: string, signal: AbortSignal): Promise<HttpResponse> {
-    const url = new URL(path, base.href.endsWith('/') ? base : `${base.href}/`);
     let response: HttpResponse;
     try {
-      response = await httpRequest({ url, headers, signal, agent });
+      response = await pool.request({ request: requests.get(path) as PreparedRequest, signal });
     } catch (error) {
       throw new ProbeError({ phase, message: `qdrant: ${phase} failed at ${shownUrl}`, detail: error instanceof Error ? error.message : String(error) });
     }
@@ -64,11 +65,11 @@ export function createQdrantCheck(def: SourceDefinition): Check<'qdrant'> {
       return { details };
     },
     async reset() {
-      releaseProbeAgent(agent);
-      agent = createProbeAgent(base);
+      releaseProbePool(pool);
+      pool = createProbePool(base);
     },
     async close() {
-      releaseProbeAgent(agent);
+      releaseProbePool(pool);
     },
   };
 }
