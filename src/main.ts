@@ -130,7 +130,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
     }
     await coordinator?.start(engine);
     engine.start();
-    const { listener, app } = await createRequestListener({
+    const { app, fastPath } = await createRequestListener({
       config,
       engine: coordinator ? coordinator.view(engine) : engine,
       ...(coordinator ? { coordination: coordinator } : {}),
@@ -143,7 +143,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       now: Date.now,
       shuttingDown: lifecycle.shuttingDown,
     });
-    url = await lifecycle.listen(listener, { refusal: refusalOf(app) });
+    url = await lifecycle.listen(app, { refusal: refusalOf(app), ...(fastPath ? { answerAtOnce: fastPath.handle } : {}) });
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
     // Not awaited: the caller installs its signal handlers as soon as the port is open.
     identity.adminExists().then(

@@ -132,6 +132,19 @@ const beforeAnswer = new WeakSet<Error>();
 
 const malformed = (what: string): Error => new Error(`malformed HTTP response: ${what}`);
 
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
+/** Lengths of the header names the client reads: Connection, Content-Type, Content-Length, Transfer-Encoding. */
+const READ_NAME_LENGTHS: ReadonlySet<number> = new Set([10, 12, 14, 17]);
+/** Characters of an HTTP token (RFC 9110 5.6.2), by char code. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[char.charCodeAt(0)] = 1;
+
+/** Whether text[from, to) is a token, read without making a string of it. */
+function isToken(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i += 1) if (TOKEN_CHARS[text.charCodeAt(i)] !== 1) return false;
+  return to > from;
+}
+
 function daysLeft(socket: net.Socket): number | null {
   const peer = (socket as tls.TLSSocket).getPeerCertificate?.();
   const validTo = peer?.valid_to;
@@ -252,9 +265,10 @@ class Exchange {
 
   /** Reads one head; true for an informational (1xx) answer, which another head follows. */
   private parseHead(text: string): boolean {
-    const lines = text.split('\r\n');
-    const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '');
-    if (!status) throw malformed(`status line ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+    const firstEnd = text.indexOf('\r\n');
+    const statusLine = firstEnd < 0 ? text : text.slice(0, firstEnd);
+    const status = STATUS_LINE.exec(statusLine);
+    if (!status) throw malformed(`status line ${JSON.stringify(statusLine.slice(0, 80))}`);
     const code = Number(status[2]);
     if (code < 100) throw malformed(`status ${code}`);
     if (code === 101) throw malformed('101 Switching Protocols to a request that asked for no upgrade');
@@ -264,15 +278,18 @@ class Exchange {
     let transferCoded = false;
     let close = status[1] === '0';
     let contentType: string | undefined;
-    for (let i = 1; i < lines.length; i += 1) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw malformed(`header line ${JSON.stringify(line.slice(0, 80))}`);
-      const name = line.slice(0, colon);
-      if (!TOKEN.test(name)) throw malformed(`header name ${JSON.stringify(name.slice(0, 80))}`);
-      if (informational) continue;
-      const value = line.slice(colon + 1).trim();
-      switch (name.toLowerCase()) {
+    // Line by line without splitting: only the four headers read here become strings.
+    for (let start = firstEnd < 0 ? text.length : firstEnd + 2; start < text.length; ) {
+      const found = text.indexOf('\r\n', start);
+      const end = found < 0 ? text.length : found;
+      const colon = text.indexOf(':', start);
+      if (colon <= start || colon >= end) throw malformed(`header line ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
+      if (!isToken(text, start, colon)) throw malformed(`header name ${JSON.stringify(text.slice(start, Math.min(colon, start + 80)))}`);
+      const nameLength = colon - start;
+      const name = informational || !READ_NAME_LENGTHS.has(nameLength) ? '' : text.slice(start, colon).toLowerCase();
+      const value = name === '' ? '' : text.slice(colon + 1, end).trim();
+      start = end + 2;
+      switch (name) {
         case 'content-length': {
           if (!/^\d{1,15}$/.test(value)) throw malformed(`Content-Length ${JSON.stringify(value.slice(0, 40))}`);
           const parsed = Number(value);

@@ -141,6 +141,38 @@ describe('runCheck', () => {
     expect(check.signals[0]?.aborted).toBe(true);
   });
 
+  it('hands an attempt a signal no other attempt can abort: a reused one only when its last attempt ended on its own and left no listener', async () => {
+    const abortedAtStart: boolean[] = [];
+    const quick: Step = async (signal) => {
+      abortedAtStart.push(signal.aborted);
+      return { details: {} };
+    };
+    const leave: Step = async (signal) => {
+      signal.addEventListener('abort', () => undefined);
+      return quick(signal);
+    };
+    // Hangs until its deadline aborts it, then rejects (its own listener gone with the abort).
+    const hung: Step = (signal) => {
+      abortedAtStart.push(signal.aborted);
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+    };
+    // Runs in turn: ok, ok, ok leaving a listener, ok, hang (timeout), ok x3.
+    const check = scriptedCheck([quick, quick, leave, quick, hung, quick]);
+    for (let i = 0; i < 4; i += 1) await runCheck(source(), check);
+    expect((await runCheck(source({ timeoutMs: 30 }), check)).status).toBe('timeout');
+    for (let i = 0; i < 3; i += 1) await runCheck(source(), check);
+    const signals = check.signals;
+    // Taken back after an outcome and reused: no new AbortSignal per attempt.
+    expect(signals[1]).toBe(signals[0]);
+    // A check that still listens when its run ends keeps its signal to itself.
+    expect(signals[3]).not.toBe(signals[2]);
+    // A timed-out attempt's signal is aborted, and never handed out again.
+    expect(signals[4]?.aborted).toBe(true);
+    expect(signals.slice(5)).not.toContain(signals[4]);
+    // No attempt was handed a signal that had been aborted.
+    expect(abortedAtStart).toEqual(Array.from({ length: 8 }, () => false));
+  });
+
   it('masks every secret of the source in messages and details', async () => {
     const definition = source({
       options: {
