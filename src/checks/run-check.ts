@@ -119,6 +119,35 @@ function giveBack(controller: AbortController): void {
   spareControllers.push(controller);
 }
 
+/**
+ * Callbacks waiting for a signal to abort, by signal: one listener on the engine's stop signal
+ * however many attempts are in flight, and a Set entry per attempt instead of an EventTarget
+ * listener added and removed 2,000 times a second.
+ */
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+function watchAbort(signal: AbortSignal, callback: () => void): void {
+  let watchers = abortWatchers.get(signal);
+  if (!watchers) {
+    const created = new Set<() => void>();
+    abortWatchers.set(signal, created);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const watcher of [...created]) watcher();
+        created.clear();
+      },
+      { once: true },
+    );
+    watchers = created;
+  }
+  watchers.add(callback);
+}
+
+function unwatchAbort(signal: AbortSignal, callback: () => void): void {
+  abortWatchers.get(signal)?.delete(callback);
+}
+
 function fixedHandle(check: Check): CheckHandle {
   return { current: () => check, recover: async () => check.reset?.() };
 }
@@ -193,7 +222,7 @@ async function attemptOnce(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
+      if (outer) unwatchAbort(outer, onOuterAbort);
       resolve(value);
     };
     const onOuterAbort = (): void => {
@@ -209,7 +238,7 @@ async function attemptOnce(
       onOuterAbort();
       return;
     }
-    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    if (outer) watchAbort(outer, onOuterAbort);
     let running: Promise<CheckOutcome>;
     try {
       running = Promise.resolve(check.run(controller.signal));
