@@ -58,3 +58,19 @@ describe('request lines of the public probes', () => {
     expect(opted.log.probeRequests).toBe(true);
   });
 });
+
+describe('request ids', () => {
+  it('are UUID-shaped and distinct, in one process and between request logs; a sane given one is kept', () => {
+    const { logger } = capture();
+    const first = createRequestLog({ logger, loggableQueryParameters: new Set() });
+    const second = createRequestLog({ logger, loggableQueryParameters: new Set() });
+    const [req] = answered(200);
+    const ids = [...Array.from({ length: 1000 }, () => first.idOf(req)), second.idOf(req)];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    req.headers['x-request-id'] = 'trace-1234';
+    expect(first.idOf(req)).toBe('trace-1234');
+    req.headers['x-request-id'] = 'not a sane id';
+    expect(first.idOf(req)).not.toBe('not a sane id');
+  });
+});
