@@ -213,7 +213,8 @@ class Exchange {
   /** The server ended the connection (FIN, reset or error): an answer framed by the close is complete. */
   ended(error?: Error): void {
     if (this.settled) return;
-    if (this.framing?.kind === 'close') {
+    // A clean end completes an answer framed by the close; a reset or error cuts it short.
+    if (this.framing?.kind === 'close' && error === undefined) {
       this.reusable = false;
       this.finish();
       return;

@@ -14,7 +14,7 @@ interface Scripted {
   connections(): number;
   open(): number;
   /** What the next requests are answered with: pieces written in turn, then the connection ended or not. */
-  answer(pieces: readonly (string | Buffer)[], options?: { readonly end?: boolean; readonly bytewise?: boolean }): void;
+  answer(pieces: readonly (string | Buffer)[], options?: { readonly end?: boolean; readonly bytewise?: boolean; readonly reset?: boolean }): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 async function scriptedServer(): Promise<Scripted> {
-  let script: { pieces: readonly (string | Buffer)[]; end: boolean; bytewise: boolean } = { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'], end: false, bytewise: false };
+  let script: { pieces: readonly (string | Buffer)[]; end: boolean; bytewise: boolean; reset: boolean } = {
+    pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'],
+    end: false,
+    bytewise: false,
+    reset: false,
+  };
   let connections = 0;
   const sockets = new Set<net.Socket>();
   const requests: string[] = [];
@@ -43,7 +48,7 @@ async function scriptedServer(): Promise<Scripted> {
       if (received.length < end + 4 + length) return;
       requests.push(received.slice(0, end + 4 + length));
       received = '';
-      const { pieces, end: finish, bytewise } = script;
+      const { pieces, end: finish, bytewise, reset } = script;
       for (const piece of pieces) {
         const bytes = Buffer.isBuffer(piece) ? piece : Buffer.from(piece, 'latin1');
         if (!bytewise) socket.write(bytes);
@@ -54,7 +59,9 @@ async function scriptedServer(): Promise<Scripted> {
           }
         }
       }
-      if (finish) socket.end();
+      // A reset after what was written (RST instead of FIN), once the bytes have left.
+      if (reset) setTimeout(() => socket.resetAndDestroy(), 20);
+      else if (finish) socket.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,7 +71,7 @@ async function scriptedServer(): Promise<Scripted> {
     connections: () => connections,
     open: () => sockets.size,
     answer(pieces, options = {}) {
-      script = { pieces, end: options.end ?? false, bytewise: options.bytewise ?? false };
+      script = { pieces, end: options.end ?? false, bytewise: options.bytewise ?? false, reset: options.reset ?? false };
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -155,6 +162,12 @@ describe('the probe client refuses', () => {
     server.answer(pieces, { end });
     await expect(probe(server)).rejects.toThrow(message);
     await expect.poll(() => server.open(), { timeout: 2_000 }).toBe(0);
+  });
+
+  it('a body delimited by the end of the connection that a reset cuts short', async () => {
+    const server = await scriptedServer();
+    server.answer(['HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\npart of it'], { reset: true });
+    await expect(probe(server)).rejects.toThrow(/ECONNRESET/);
   });
 
   it('a head larger than 64 KiB', async () => {
