@@ -169,12 +169,13 @@ type Framing = { readonly kind: 'none' } | { readonly kind: 'length'; remaining:
 class Exchange {
   private settled = false;
   /** Any byte of the answer arrived (a connection that closes before that may be retried). */
-  answered = false;
+  private answered = false;
   private pending: Buffer | undefined;
   private statusCode = 0;
   private contentType = '';
   private reusable = true;
   private framing: Framing | undefined;
+  /** Whether body bytes are kept (false: a non-JSON body nobody reads is only counted). */
   private keep = true;
   private readonly chunks: Buffer[] = [];
   private size = 0;
