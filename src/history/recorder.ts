@@ -62,15 +62,6 @@ export interface BucketRow {
 /** One row of UPSERT_BUCKETS' JSON parameter. */
 type BucketTuple = [source: string, bucketStart: string, runs: number, upRuns: number, latencySumMs: number, latencyMaxMs: number, histogram: string];
 
-/** UPSERT_BUCKETS' rows, filled row by row. */
-interface BucketColumns {
-  readonly rows: BucketTuple[];
-}
-
-function emptyColumns(): BucketColumns {
-  return { rows: [] };
-}
-
 // Rows of one flush mostly share their hour: its ISO text is made once, not once per row.
 let lastStart = Number.NaN;
 let lastStartText = '';
@@ -82,24 +73,24 @@ function isoOf(ms: number): string {
   return lastStartText;
 }
 
-function addRow(columns: BucketColumns, row: BucketRow): void {
-  columns.rows.push([row.source, isoOf(row.bucketStart), row.runs, row.upRuns, row.latencySumMs, row.latencyMaxMs, `{${row.histogram.join(',')}}`]);
+function addRow(rows: BucketTuple[], row: BucketRow): void {
+  rows.push([row.source, isoOf(row.bucketStart), row.runs, row.upRuns, row.latencySumMs, row.latencyMaxMs, `{${row.histogram.join(',')}}`]);
 }
 
-function paramsOf(width: 'hour' | 'day', c: BucketColumns): unknown[] {
-  return [width, JSON.stringify(c.rows)];
+function paramsOf(width: 'hour' | 'day', rows: readonly BucketTuple[]): unknown[] {
+  return [width, JSON.stringify(rows)];
 }
 
 /** Parameters of UPSERT_BUCKETS for rows of one width. */
 export function upsertParams(width: 'hour' | 'day', rows: readonly BucketRow[]): unknown[] {
-  const columns = emptyColumns();
-  for (const row of rows) addRow(columns, row);
-  return paramsOf(width, columns);
+  const tuples: BucketTuple[] = [];
+  for (const row of rows) addRow(tuples, row);
+  return paramsOf(width, tuples);
 }
 
-/** Row `i` of `columns` back as a row (a flush that failed gives its rows back). */
-function rowAt(columns: BucketColumns, i: number): BucketRow {
-  const [source, start, runs, upRuns, latencySumMs, latencyMaxMs, histogram] = columns.rows[i] as BucketTuple;
+/** A tuple back as a row (a flush that failed gives its rows back). */
+function rowOf(tuple: BucketTuple): BucketRow {
+  const [source, start, runs, upRuns, latencySumMs, latencyMaxMs, histogram] = tuple;
   return { source, bucketStart: Date.parse(start), runs, upRuns, latencySumMs, latencyMaxMs, histogram: histogram.slice(1, -1).split(',').map(Number) };
 }
 
@@ -238,9 +229,9 @@ export function createHistoryRecorder(input: HistoryRecorderInput): HistoryRecor
     runs.at = at;
   }
 
-  async function write(columns: BucketColumns, pendingChanges: readonly PendingChange[]): Promise<void> {
+  async function write(rows: readonly BucketTuple[], pendingChanges: readonly PendingChange[]): Promise<void> {
     await store.transaction(async (query) => {
-      if (columns.rows.length > 0) await query(UPSERT_BUCKETS, paramsOf('hour', columns));
+      if (rows.length > 0) await query(UPSERT_BUCKETS, paramsOf('hour', rows));
       for (const round of rounds(pendingChanges)) {
         const params = [round.map((c) => c.source), round.map((c) => c.status), round.map((c) => new Date(c.at).toISOString())];
         await query(END_SPANS, params);
@@ -251,10 +242,10 @@ export function createHistoryRecorder(input: HistoryRecorderInput): HistoryRecor
 
   async function flushOnce(): Promise<void> {
     if (dirty.length === 0 && spilled.length === 0 && changes.length === 0) return;
-    const columns = emptyColumns();
-    for (const row of spilled) addRow(columns, row);
+    const rows: BucketTuple[] = [];
+    for (const row of spilled) addRow(rows, row);
     for (const runs of dirty) {
-      if (runs.runs > 0) addRow(columns, runs);
+      if (runs.runs > 0) addRow(rows, runs);
       clear(runs);
       runs.queued = false;
     }
@@ -263,11 +254,11 @@ export function createHistoryRecorder(input: HistoryRecorderInput): HistoryRecor
     const pendingChanges = changes;
     changes = [];
     try {
-      await write(columns, pendingChanges);
+      await write(rows, pendingChanges);
       warned = false;
     } catch (error) {
       // Put the rows back, folded with what arrived meanwhile, for the next flush.
-      for (let i = 0; i < columns.rows.length; i += 1) take(rowAt(columns, i));
+      for (const tuple of rows) take(rowOf(tuple));
       changes = [...pendingChanges, ...changes];
       if (!warned) logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'history: cannot write to the store; keeping results for the next try');
       warned = true;
