@@ -56,15 +56,25 @@ function recorder(engine: HealthEngine, name: string): () => CheckResult[] {
 const gaps = (times: readonly number[]): number[] => times.slice(1).map((t, i) => t - (times[i] as number));
 
 describe('the health engine scheduler', () => {
+  /** Each gap at least 60 % of the interval, and on average within 5 ms of it or above. */
+  function expectIntervals(found: readonly number[], intervalMs: number): void {
+    expect(found.length).toBeGreaterThan(0);
+    for (const gap of found) expect(gap).toBeGreaterThanOrEqual(intervalMs * 0.6);
+    expect(found.reduce((sum, gap) => sum + gap, 0) / found.length).toBeGreaterThanOrEqual(intervalMs - 5);
+  }
+
   it('runs each source on its own interval', async () => {
     const fast = scriptedCheck([ok]);
     const slower = scriptedCheck([ok]);
     const { engine } = engineWith({ fast, slower }, [source('fast', { intervalMs: 50 }), source('slower', { intervalMs: 200 })]);
     engine.start();
     await expect.poll(() => fast.runs(), { timeout: 3_000 }).toBeGreaterThanOrEqual(4);
-    for (const gap of gaps(fast.startedAt)) expect(gap).toBeGreaterThanOrEqual(45);
+    // Fixed rate: a run starts one interval after the previous run's tick, so one gap is short
+    // by whatever delayed the previous run's start (a collection under load, 10 ms seen in CI),
+    // but the gaps add up to the intervals.
+    expectIntervals(gaps(fast.startedAt), 50);
     await expect.poll(() => slower.runs(), { timeout: 3_000 }).toBeGreaterThanOrEqual(2);
-    for (const gap of gaps(slower.startedAt)) expect(gap).toBeGreaterThanOrEqual(195);
+    expectIntervals(gaps(slower.startedAt), 200);
   });
 
   it('never overlaps two runs of one source, even when a run outlasts the interval', async () => {
