@@ -84,6 +84,8 @@ interface Route {
   readonly cacheControl: string;
   /** Lower-case header names the request may carry: the neutral ones and the operation's credential headers. */
   readonly headers: ReadonlySet<string>;
+  /** The usual spellings of `headers`, to their lower-case names. */
+  readonly spelled: ReadonlyMap<string, string>;
   /** For an operation that requires a credential: the kinds it accepts, in the spec's order. */
   readonly accepted: readonly CredentialKind[] | undefined;
   /** Response schema pointers by `<status> <content type>`. */
@@ -109,11 +111,47 @@ export interface FastPath {
   answered(): number;
 }
 
-/** Whether the request carries only headers from `allowed`. */
-function onlyHeaders(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  // req.headers' names are lower case already (no string made per header, as lowering
-  // rawHeaders' would); a repeated header is one name there, which changes nothing here.
-  for (const name in req.headers) if (!allowed.has(name)) return false;
+/** What the fast path reads of a request's headers. */
+interface HeaderScan {
+  accept: string | undefined;
+  requestId: string | undefined;
+}
+
+/**
+ * Each name in lower case, Title-Case and upper case, to its lower-case form: the spellings
+ * clients send, matched in rawHeaders without lowering every name.
+ */
+function spellings(names: Iterable<string>): ReadonlyMap<string, string> {
+  const spelled = new Map<string, string>();
+  for (const name of names) {
+    const title = name.replace(/(^|-)([a-z])/g, (_m, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`);
+    for (const spelling of [name, title, name.toUpperCase()]) spelled.set(spelling, name);
+  }
+  return spelled;
+}
+
+/**
+ * Whether the request carries only headers from `allowed`, read from rawHeaders in one pass
+ * into `scan`: req.headers is never built (Node builds it on first read), and no load here
+ * depends on which headers a request brought (the header object's shape does, and requests
+ * with other headers make such loads megamorphic for every request after them). A repeated
+ * Accept or X-Request-Id, which req.headers would join, is left to the full stack.
+ */
+function scanHeaders(raw: readonly string[], spelled: ReadonlyMap<string, string>, allowed: ReadonlySet<string>, scan: HeaderScan): boolean {
+  scan.accept = undefined;
+  scan.requestId = undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = spelled.get(name) ?? name.toLowerCase();
+    if (!allowed.has(lower)) return false;
+    if (lower === 'accept') {
+      if (scan.accept !== undefined) return false;
+      scan.accept = raw[i + 1];
+    } else if (lower === 'x-request-id') {
+      if (scan.requestId !== undefined) return false;
+      scan.requestId = raw[i + 1];
+    }
+  }
   return true;
 }
 
@@ -137,6 +175,17 @@ function cookiesOf(req: IncomingMessage): Readonly<Record<string, string | undef
   return holder.cookies as Record<string, string | undefined>;
 }
 
+/**
+ * The same text, stored one byte per character where it can be. V8 keeps a string built from
+ * two-byte pieces two-byte even when every character is ASCII, and the names in these bodies
+ * are such pieces: the spec's YAML holds non-Latin-1 text, the names parsed from it are the
+ * interned copies that every literal with the same name then shares. Writing a two-byte
+ * string costs a UTF-16 flatten and transcode per answer (a twentieth of a probe's CPU).
+ */
+function compact(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 /** A placeholder for the spliced field's value, found again in the serialised body. */
 const SPLICE_MARK = '\u0000vigil-fast-path-splice\u0000';
 
@@ -152,7 +201,16 @@ export function createFastPath(input: FastPathInput): FastPath {
     if (security.mode === 'optional' || (security.mode === 'required' && !identity)) continue;
     const accepted = security.mode === 'required' ? security.accepted : undefined;
     const headers = new Set<string>([...NEUTRAL_HEADERS, ...(accepted ?? []).flatMap((kind) => CREDENTIAL_HEADERS[kind])]);
-    routes.set(operation.path, { operation, source, cacheControl: cacheControlFor(operation), headers, accepted, pointers: new Map(), cached: undefined });
+    routes.set(operation.path, {
+      operation,
+      source,
+      cacheControl: compact(cacheControlFor(operation)),
+      headers,
+      spelled: spellings(headers),
+      accepted,
+      pointers: new Map(),
+      cached: undefined,
+    });
   }
 
   function schemaPointer(route: Route, answer: PublicAnswer): string | undefined {
@@ -172,8 +230,8 @@ export function createFastPath(input: FastPathInput): FastPath {
     const { status, contentType } = answer;
     const splice = route.source.splice;
     if (!splice) {
-      const body = contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body);
-      return { key, wire: { status, contentType, contentTypeHeader: `${contentType}; charset=utf-8`, body, length: Buffer.byteLength(body, 'utf8') } };
+      const body = compact(contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body));
+      return { key, wire: { status, contentType, contentTypeHeader: compact(`${contentType}; charset=utf-8`), body, length: Buffer.byteLength(body, 'utf8') } };
     }
     // The field's value is checked per request on its own schema; a schema that relates it to
     // the other fields (or a body that is not an object) cannot be spliced: the full stack answers.
@@ -187,7 +245,10 @@ export function createFastPath(input: FastPathInput): FastPath {
     const [head, tail, ...more] = text.split(JSON.stringify(SPLICE_MARK));
     if (head === undefined || tail === undefined || more.length > 0) return { key, wire: undefined };
     const length = Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8');
-    return { key, wire: { status, contentType, contentTypeHeader: `${contentType}; charset=utf-8`, body: head, tail, check, length } };
+    return {
+      key,
+      wire: { status, contentType, contentTypeHeader: compact(`${contentType}; charset=utf-8`), body: compact(head), tail: compact(tail), check, length },
+    };
   }
 
   /**
@@ -207,6 +268,8 @@ export function createFastPath(input: FastPathInput): FastPath {
     return permits(route.operation, principal) ? principal : undefined;
   }
 
+  // One scan at a time: handle() runs to its end without yielding.
+  const scan: HeaderScan = { accept: undefined, requestId: undefined };
   let answered = 0;
   return {
     answered: () => answered,
@@ -214,14 +277,14 @@ export function createFastPath(input: FastPathInput): FastPath {
       // The exact path, no query string: anything else is for the full stack to judge. HEAD is
       // the GET without its body (Node's response for a HEAD request sends none).
       const route = req.method === 'GET' || req.method === 'HEAD' ? routes.get(req.url ?? '') : undefined;
-      if (!route || !onlyHeaders(req, route.headers)) return false;
+      if (!route || !scanHeaders(req.rawHeaders, route.spelled, route.headers, scan)) return false;
       if (route.accepted && !caller(req, route, route.accepted)) return false;
       const key = route.source.key();
       if (key === undefined) return false;
       if (route.cached?.key !== key) route.cached = build(route, key);
       const cached = route.cached;
       const wire = cached.wire;
-      if (!wire || !acceptable(req.headers.accept, wire.contentType)) return false;
+      if (!wire || !acceptable(scan.accept, wire.contentType)) return false;
       let { body, length } = wire;
       if (wire.tail !== undefined) {
         const value = route.source.splice?.value();
@@ -233,8 +296,10 @@ export function createFastPath(input: FastPathInput): FastPath {
         }
         ({ body, length } = spliced);
       }
-      const startedAt = performance.now();
-      const id = input.requestLog.idOf(req);
+      const { requestLog } = input;
+      const logged = requestLog.logs(wire.status, route.operation.operationId);
+      const startedAt = logged ? performance.now() : 0;
+      const id = requestLog.idFrom(scan.requestId);
       // One writeHead (merged with what was set already: Connection: close while closing).
       res.writeHead(wire.status, {
         'X-Request-Id': id,
@@ -243,7 +308,7 @@ export function createFastPath(input: FastPathInput): FastPath {
         'Cache-Control': route.cacheControl,
       });
       res.end(body);
-      input.requestLog.record(req, res, id, startedAt, route.operation.operationId);
+      if (logged) requestLog.record(req, res, id, startedAt, route.operation.operationId);
       answered += 1;
       return true;
     },

@@ -69,6 +69,10 @@ export interface RequestLog {
   requestId(req: IncomingMessage, res: ServerResponse): string;
   /** The same id without setting the header (the fast path sends it in its one writeHead). */
   idOf(req: IncomingMessage): string;
+  /** The id for a request that brought `given` as its X-Request-Id (the fast path reads it from the raw headers). */
+  idFrom(given: string | undefined): string;
+  /** Whether an answer with `status` to `operationId` is written to the log at the logger's level. */
+  logs(status: number, operationId: string | undefined): boolean;
   /** Writes the request's line (the fast path calls this itself once it has answered). */
   record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void;
 }
@@ -80,9 +84,17 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
   // Made once, not per request.
   const logger = input.logger.child({}, { redact: { paths: REQUEST_LINE_REDACT_PATHS, censor: '[redacted]' } });
 
+  function idFrom(given: string | undefined): string {
+    return given !== undefined && REQUEST_ID.test(given) ? given : nextId();
+  }
+
   function idOf(req: IncomingMessage): string {
     const given = req.headers['x-request-id'];
-    return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextId();
+    return idFrom(typeof given === 'string' ? given : undefined);
+  }
+
+  function levelOf(status: number, operationId: string | undefined): 'error' | 'warn' | 'debug' | 'info' {
+    return status >= 500 ? 'error' : status >= 400 ? 'warn' : operationId !== undefined && quiet.has(operationId) ? 'debug' : 'info';
   }
 
   function requestId(req: IncomingMessage, res: ServerResponse): string {
@@ -93,7 +105,7 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
 
   function record(req: IncomingMessage, res: ServerResponse, id: string, startedAt: number, operationId: string | undefined): void {
     const status = res.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : operationId !== undefined && quiet.has(operationId) ? 'debug' : 'info';
+    const level = levelOf(status, operationId);
     if (!logger.isLevelEnabled(level)) return;
     const headers: Record<string, unknown> = {};
     for (const name of LOGGED_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
@@ -131,5 +143,5 @@ export function createRequestLog(input: RequestLoggerInput): RequestLog {
     next();
   };
 
-  return { middleware, requestId, idOf, record };
+  return { middleware, requestId, idOf, idFrom, logs: (status, operationId) => logger.isLevelEnabled(levelOf(status, operationId)), record };
 }

@@ -100,6 +100,28 @@ function pathOf(req: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/**
+ * How often connections are looked at for idle_timeout: a connection without traffic is cut
+ * between idle_timeout and a quarter more. A sweep, not Node's per-socket timer
+ * (`server.timeout`), which re-arms a timer on every read and write: two timer-list
+ * insertions and clock reads per request under a flood.
+ */
+function idleSweepMs(settings: LifecycleSettings): number {
+  return Math.max(25, Math.floor(settings.idleTimeoutMs / 4));
+}
+
+/** What a connection had sent and received at the last sweep that saw it change, and when. */
+interface Activity {
+  traffic: number;
+  since: number;
+}
+
+function trafficOf(socket: Socket): number {
+  // bytesWritten counts what was handed to the socket, so a client that stopped reading
+  // leaves it unchanged once the answer is queued.
+  return socket.bytesRead + (socket.bytesWritten ?? 0);
+}
+
 /** Node checks header/request deadlines on an interval (30 s by default): check often enough. */
 function checkingIntervalMs(settings: LifecycleSettings): number {
   return Math.max(100, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4)));
@@ -110,7 +132,7 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   let phase: LifecyclePhase = 'serving';
   let stopping: Promise<void> | undefined;
   let endDelay: (() => void) | undefined;
-  const sockets = new Set<Socket>();
+  const sockets = new Map<Socket, Activity>();
   /** Connections admitted beyond maxConnections (probes only, one request each) and their cut timer. */
   const probeOnly = new WeakMap<Socket, NodeJS.Timeout>();
   const pending = new Set<ServerResponse>();
@@ -127,12 +149,27 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
     keepAliveTimeout: settings.keepAliveTimeoutMs,
     connectionsCheckingInterval: checkingIntervalMs(settings),
   });
-  server.timeout = settings.idleTimeoutMs;
+  // idle_timeout by a sweep (idleSweepMs); 0 keeps connections without traffic open.
+  server.timeout = 0;
+  let idleSweep: NodeJS.Timeout | undefined;
+  function sweepIdle(): void {
+    const now = performance.now();
+    for (const [socket, activity] of sockets) {
+      const traffic = trafficOf(socket);
+      if (traffic !== activity.traffic) {
+        activity.traffic = traffic;
+        activity.since = now;
+      } else if (now - activity.since >= settings.idleTimeoutMs) {
+        socket.destroy();
+      }
+    }
+  }
+  server.once('close', () => clearInterval(idleSweep));
   // The hard ceiling: Node drops connections beyond it before they reach us.
   server.maxConnections = settings.maxConnections + settings.probeConnections;
 
   server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
+    sockets.set(socket, { traffic: trafficOf(socket), since: performance.now() });
     socket.once('close', () => sockets.delete(socket));
     if (sockets.size > settings.maxConnections) {
       const cut = setTimeout(() => socket.destroy(), PROBE_CONNECTION_HEADERS_MS);
@@ -186,6 +223,10 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => {
         server.off('error', reject);
+        if (settings.idleTimeoutMs > 0) {
+          idleSweep = setInterval(sweepIdle, idleSweepMs(settings));
+          idleSweep.unref();
+        }
         resolve(urlOf(server));
       });
     });
@@ -207,7 +248,7 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   const forceClose = (): void => {
     endDelay?.();
     server.closeAllConnections();
-    for (const socket of sockets) socket.destroy();
+    for (const socket of sockets.keys()) socket.destroy();
   };
 
   const shutdown = (reason: string, options: ShutdownOptions = {}): Promise<void> => {

@@ -21,7 +21,8 @@ const HEADER_SETS_BY_METHOD: Readonly<Record<string, readonly string[] | undefin
   POST: ['none', 'bearer', 'json body'],
 };
 const OTHER_METHODS = ['PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE'];
-const HEADER_SETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+type HeaderSet = Readonly<Record<string, string | string[]>>;
+const HEADER_SETS: Readonly<Record<string, HeaderSet>> = {
   none: {},
   'accept json': { accept: 'application/json' },
   'accept text': { accept: 'text/plain' },
@@ -38,7 +39,19 @@ const HEADER_SETS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
   'json body': { 'content-type': 'application/json', body: '{"a":1}' },
   'broken json body': { 'content-type': 'application/json', body: '{' },
   'if-none-match': { 'if-none-match': '*' },
+  // The fast path reads rawHeaders: names in any case, and repeated ones (which req.headers joins).
+  'title case': { Accept: 'application/json', 'X-Request-Id': 'matrix-id-2', 'User-Agent': 'matrix' },
+  'upper case': { ACCEPT: '*/*', 'X-REQUEST-ID': 'matrix-id-3', 'CACHE-CONTROL': 'no-cache' },
+  'mixed case unknown': { 'X-Matrix-Extra': '1' },
+  'repeated accept': { accept: ['application/json', 'application/json'] },
+  'repeated request id': { 'x-request-id': ['matrix-id-4', 'matrix-id-5'] },
 };
+
+/** The X-Request-Id a header set sends, as the server sees it (repeats joined). */
+function requestIdOf(headerSet: HeaderSet): string | undefined {
+  const entry = Object.entries(headerSet).find(([name]) => name.toLowerCase() === 'x-request-id');
+  return entry === undefined ? undefined : [entry[1]].flat().join(', ');
+}
 /** Headers whose value must be equal; x-request-id is compared separately (random when not given). */
 const COMPARED = ['content-type', 'content-length', 'etag', 'cache-control', 'allow', 'retry-after', 'vary', 'www-authenticate', 'connection', 'location'];
 
@@ -50,8 +63,9 @@ interface Answer {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
-function send(baseUrl: string, method: string, path: string, headerSet: Readonly<Record<string, string>>): Promise<Answer> {
-  const { body, ...headers } = headerSet;
+function send(baseUrl: string, method: string, path: string, headerSet: HeaderSet): Promise<Answer> {
+  const { body: given, ...headers } = headerSet;
+  const body = typeof given === 'string' ? given : undefined;
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}${path}`, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -123,7 +137,7 @@ describe('the fast path', () => {
     for (let i = 0; i < all.length; i += 8) {
       await Promise.all(
         all.slice(i, i + 8).map(async ([method, path, headerName]) => {
-          const headerSet = HEADER_SETS[headerName] as Record<string, string>;
+          const headerSet = HEADER_SETS[headerName] as HeaderSet;
           const [a, b] = await Promise.all([send(fastUrl, method, path, headerSet), send(full.baseUrl, method, path, headerSet)]);
           const label = `${method} ${path} [${headerName}]`;
           if (a.status !== b.status) mismatches.push(`${label}: status ${a.status} vs ${b.status}`);
@@ -131,7 +145,7 @@ describe('the fast path', () => {
           for (const name of COMPARED) {
             if (String(a.headers[name]) !== String(b.headers[name])) mismatches.push(`${label}: ${name} ${String(a.headers[name])} vs ${String(b.headers[name])}`);
           }
-          const given = headerSet['x-request-id'];
+          const given = requestIdOf(headerSet);
           const idOk = (id: unknown) => (given && !given.includes(' ') ? id === given : typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id));
           if (!idOk(a.headers['x-request-id']) || !idOk(b.headers['x-request-id'])) mismatches.push(`${label}: x-request-id ${String(a.headers['x-request-id'])} vs ${String(b.headers['x-request-id'])}`);
         }),
@@ -141,6 +155,21 @@ describe('the fast path', () => {
     // The comparison means something only if the fast path answered a good part of it.
     expect((fastVigil.fastPath?.answered() ?? 0) - before).toBeGreaterThanOrEqual(5 * 6);
   }, 180_000);
+
+  it('takes neutral headers in any spelling, and leaves repeated Accept or X-Request-Id to the full stack', async () => {
+    const taken = async (headerSet: HeaderSet) => {
+      const before = fastVigil.fastPath?.answered() ?? 0;
+      const answer = await send(fastUrl, 'GET', '/livez', headerSet);
+      expect(answer.status).toBe(200);
+      return (fastVigil.fastPath?.answered() ?? 0) - before === 1;
+    };
+    expect(await taken({ Accept: '*/*', 'X-Request-Id': 'title-case', 'User-Agent': 'matrix' })).toBe(true);
+    expect(await taken(HEADER_SETS['upper case'] as HeaderSet)).toBe(true);
+    expect(await taken({ 'X-rEqUeSt-Id': 'odd-case', aCCept: '*/*' })).toBe(true);
+    expect(await taken(HEADER_SETS['mixed case unknown'] as HeaderSet)).toBe(false);
+    expect(await taken(HEADER_SETS['repeated accept'] as HeaderSet)).toBe(false);
+    expect(await taken(HEADER_SETS['repeated request id'] as HeaderSet)).toBe(false);
+  });
 
   it('logs the same request line as the full stack', async () => {
     const lines = () => fast.logs().map((line) => JSON.parse(line) as { msg: string; req?: { url: string; method: string }; res?: { statusCode: number }; operationId?: string });
