@@ -27,7 +27,7 @@ export const serverSection = section({
   }),
   keep_alive_timeout: duration().prefault('5s').meta({ description: 'An idle keep-alive connection is closed after this.' }),
   idle_timeout: duration().prefault('60s').meta({
-    description: 'A connection with no traffic either way for this long is closed (a client that stopped reading).',
+    description: 'A connection with no traffic either way for this long is closed (a client that stopped reading): connections are looked at every quarter of this, so it closes within a quarter more.',
   }),
   max_connections: integer(1, 1_000_000).prefault(512).meta({
     description:
