@@ -228,10 +228,11 @@ export function createFastPath(input: FastPathInput): FastPath {
       return { key, wire: undefined };
     }
     const { status, contentType } = answer;
+    const contentTypeHeader = compact(`${contentType}; charset=utf-8`);
     const splice = route.source.splice;
     if (!splice) {
       const body = compact(contentType === 'application/json' ? JSON.stringify(answer.body) : String(answer.body));
-      return { key, wire: { status, contentType, contentTypeHeader: compact(`${contentType}; charset=utf-8`), body, length: Buffer.byteLength(body, 'utf8') } };
+      return { key, wire: { status, contentType, contentTypeHeader, body, length: Buffer.byteLength(body, 'utf8') } };
     }
     // The field's value is checked per request on its own schema; a schema that relates it to
     // the other fields (or a body that is not an object) cannot be spliced: the full stack answers.
@@ -245,10 +246,7 @@ export function createFastPath(input: FastPathInput): FastPath {
     const [head, tail, ...more] = text.split(JSON.stringify(SPLICE_MARK));
     if (head === undefined || tail === undefined || more.length > 0) return { key, wire: undefined };
     const length = Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8');
-    return {
-      key,
-      wire: { status, contentType, contentTypeHeader: compact(`${contentType}; charset=utf-8`), body: compact(head), tail: compact(tail), check, length },
-    };
+    return { key, wire: { status, contentType, contentTypeHeader, body: compact(head), tail: compact(tail), check, length } };
   }
 
   /**

@@ -2,10 +2,11 @@
 // client that went silent, or stopped reading its answer), while one with traffic stays open.
 // The lifecycle alone, on loopback, with a short idle timeout and long header deadlines (so
 // that only the idle rule can cut these connections).
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerLifecycle, type ServerLifecycle } from '../../src/server/lifecycle.ts';
 import { captureLogger } from '../support/app.ts';
+import { openRawConnection, type RawConnection } from '../support/raw-connection.ts';
 
 const IDLE_TIMEOUT_MS = 400;
 /** The sweep runs every quarter of the idle timeout; the machine is shared. */
@@ -60,23 +61,8 @@ afterAll(async () => {
   await lifecycle?.shutdown('test', { skipDelay: true });
 });
 
-async function open(): Promise<{ socket: Socket; received: () => number; tail: () => string; closed: Promise<number> }> {
-  const socket = connect(port, '127.0.0.1');
-  opened.push(socket);
-  let received = 0;
-  let tail = '';
-  socket.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    tail = (tail + chunk.subarray(-64).toString('latin1')).slice(-64);
-  });
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  const at = Date.now();
-  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - at)));
-  return { socket, received: () => received, tail: () => tail, closed };
+function open(): Promise<RawConnection> {
+  return openRawConnection(port, opened);
 }
 
 describe('server.idle_timeout', () => {
@@ -97,7 +83,7 @@ describe('server.idle_timeout', () => {
     // What the kernel had buffered arrives, then the end: not the whole answer.
     const outcome = await Promise.race([connection.closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('open'), 5_000))]);
     expect(outcome).toBe('closed');
-    expect(connection.received()).toBeLessThan(BIG_ANSWER_BYTES);
+    expect(connection.received().length).toBeLessThan(BIG_ANSWER_BYTES);
   }, 15_000);
 
   it('keeps a connection open while an answer trickles for three times idle_timeout', async () => {
@@ -107,7 +93,7 @@ describe('server.idle_timeout', () => {
       connection.closed.then(() => 'closed'),
       new Promise((resolve) => {
         const check = setInterval(() => {
-          if (connection.tail().endsWith('\r\n\r\nxxxxxxxxxxxx')) {
+          if (connection.received().endsWith('\r\n\r\nxxxxxxxxxxxx')) {
             clearInterval(check);
             resolve('answered');
           }

@@ -2,11 +2,12 @@
 // and slow-body connections, idle keep-alive connections are closed, and beyond
 // server.max_connections only /livez and /readyz are answered (headroom for the kubelet).
 // A private Vigil on loopback with small limits; the number of connections is bounded.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVigil, type RunningVigil } from '../../src/main.ts';
 import { captureLogger } from '../support/app.ts';
 import { freePort } from '../support/ports.ts';
+import { openRawConnection, type RawConnection } from '../support/raw-connection.ts';
 
 const MAX_CONNECTIONS = 24;
 const PROBE_CONNECTIONS = 4;
@@ -47,27 +48,8 @@ afterAll(async () => {
   await vigil?.shutdown('test', { skipDelay: true });
 });
 
-interface Connection {
-  readonly socket: Socket;
-  /** Everything the server sent. */
-  received(): string;
-  /** Resolves with ms from connect to close. */
-  readonly closed: Promise<number>;
-}
-
-async function open(): Promise<Connection> {
-  const socket = connect(port, '127.0.0.1');
-  opened.push(socket);
-  let received = '';
-  socket.on('data', (chunk: Buffer) => (received += chunk));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  const at = Date.now();
-  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - at)));
-  return { socket, received: () => received, closed };
+function open(): Promise<RawConnection> {
+  return openRawConnection(port, opened);
 }
 
 /** Writes `text` one byte every `everyMs` until the socket closes. */
@@ -91,8 +73,8 @@ async function ask(path: string): Promise<string> {
 
 describe('server limits', () => {
   it('keeps /livez answering while slow-header and slow-body clients hold every ordinary connection, and cuts them after their deadlines', async () => {
-    const slowHeaders: Connection[] = [];
-    const slowBodies: Connection[] = [];
+    const slowHeaders: RawConnection[] = [];
+    const slowBodies: RawConnection[] = [];
     const connections = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => open()));
     connections.forEach((connection, i) => {
       if (i % 2 === 0) {
@@ -134,7 +116,7 @@ describe('server limits', () => {
   }, 60_000);
 
   it('drops connections beyond the probe headroom at once', async () => {
-    const held: Connection[] = [];
+    const held: RawConnection[] = [];
     for (let i = 0; i < MAX_CONNECTIONS + PROBE_CONNECTIONS; i += 1) held.push(await open());
     const extra = await open();
     // Node closes it on accept; the held ones stay until their header deadline.
