@@ -143,7 +143,7 @@ export async function startVigil(input: StartInput): Promise<RunningVigil> {
       now: Date.now,
       shuttingDown: lifecycle.shuttingDown,
     });
-    url = await lifecycle.listen(app, { refusal: refusalOf(app), ...(fastPath ? { answerAtOnce: fastPath.handle } : {}) });
+    url = await lifecycle.listen(app, { refusal: refusalOf(app), ...(fastPath ? { answerAtOnce: fastPath.handle, answerHead: fastPath.answerHead } : {}) });
     logger.info({ url, docs: `${url}/docs/` }, `vigil listening on ${url} (API docs at ${url}/docs/)`);
     // Not awaited: the caller installs its signal handlers as soon as the port is open.
     identity.adminExists().then(

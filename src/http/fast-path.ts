@@ -16,6 +16,7 @@ import { CREDENTIAL_HEADERS } from '../identity/index.ts';
 import type { CredentialCarrier, CredentialKind, IdentityService, Principal } from '../identity/types.ts';
 import { permits } from './auth.ts';
 import { cacheControlFor } from './http-semantics.ts';
+import type { FrontAnswer, RequestHead } from './request-head.ts';
 import type { RequestLog } from './request-log.ts';
 import type { OperationInfo } from './spec.ts';
 import type { SpecValidator } from './spec-validator.ts';
@@ -107,8 +108,22 @@ export interface FastPathInput {
 export interface FastPath {
   /** Answers `req` and returns true, or returns false without touching `res`. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * The answer to a head the connection front read, for public operations: what handle()
+   * would write, as header lines (the front adds the status line, Date and Connection as
+   * Node does); undefined for the node:http way in.
+   */
+  answerHead(head: RequestHead): FrontAnswer | undefined;
   /** Requests answered here so far (tests check the fast path was taken at all). */
   answered(): number;
+}
+
+/** What one answer is made of, found by reply(). */
+interface Reply {
+  route: Route;
+  wire: Wire;
+  body: string;
+  length: number;
 }
 
 /** What the fast path reads of a request's headers. */
@@ -266,34 +281,51 @@ export function createFastPath(input: FastPathInput): FastPath {
     return permits(route.operation, principal) ? principal : undefined;
   }
 
-  // One scan at a time: handle() runs to its end without yielding.
+  /**
+   * The answer to a GET or HEAD of `url` with `rawHeaders`, or undefined for the full stack:
+   * the one decision both ways in (a node:http request, a head the connection front read) share.
+   * `req` is there for an operation that needs a credential; without it only public ones answer.
+   */
+  function reply(method: string, url: string, rawHeaders: readonly string[], req: IncomingMessage | undefined): Reply | undefined {
+    // The exact path, no query string: anything else is for the full stack to judge. HEAD is
+    // the GET without its body (Node's response for a HEAD request sends none).
+    const route = method === 'GET' || method === 'HEAD' ? routes.get(url) : undefined;
+    if (!route || !scanHeaders(rawHeaders, route.spelled, route.headers, scan)) return undefined;
+    if (route.accepted && (!req || !caller(req, route, route.accepted))) return undefined;
+    const key = route.source.key();
+    if (key === undefined) return undefined;
+    if (route.cached?.key !== key) route.cached = build(route, key);
+    const cached = route.cached;
+    const wire = cached.wire;
+    if (!wire || !acceptable(scan.accept, wire.contentType)) return undefined;
+    let { body, length } = wire;
+    if (wire.tail !== undefined) {
+      const value = route.source.splice?.value();
+      let spliced = cached.spliced;
+      if (spliced === undefined || spliced.value !== value) {
+        if (!wire.check?.(value)) return undefined;
+        const text = JSON.stringify(value);
+        spliced = cached.spliced = { value, body: `${body}${text}${wire.tail}`, length: length + Buffer.byteLength(text, 'utf8') };
+      }
+      ({ body, length } = spliced);
+    }
+    found.route = route;
+    found.wire = wire;
+    found.body = body;
+    found.length = length;
+    return found;
+  }
+
+  // One scan and one reply at a time: each caller uses them before it yields.
   const scan: HeaderScan = { accept: undefined, requestId: undefined };
+  const found: Reply = { route: undefined as unknown as Route, wire: undefined as unknown as Wire, body: '', length: 0 };
   let answered = 0;
   return {
     answered: () => answered,
     handle(req, res) {
-      // The exact path, no query string: anything else is for the full stack to judge. HEAD is
-      // the GET without its body (Node's response for a HEAD request sends none).
-      const route = req.method === 'GET' || req.method === 'HEAD' ? routes.get(req.url ?? '') : undefined;
-      if (!route || !scanHeaders(req.rawHeaders, route.spelled, route.headers, scan)) return false;
-      if (route.accepted && !caller(req, route, route.accepted)) return false;
-      const key = route.source.key();
-      if (key === undefined) return false;
-      if (route.cached?.key !== key) route.cached = build(route, key);
-      const cached = route.cached;
-      const wire = cached.wire;
-      if (!wire || !acceptable(scan.accept, wire.contentType)) return false;
-      let { body, length } = wire;
-      if (wire.tail !== undefined) {
-        const value = route.source.splice?.value();
-        let spliced = cached.spliced;
-        if (spliced === undefined || spliced.value !== value) {
-          if (!wire.check?.(value)) return false;
-          const text = JSON.stringify(value);
-          spliced = cached.spliced = { value, body: `${body}${text}${wire.tail}`, length: length + Buffer.byteLength(text, 'utf8') };
-        }
-        ({ body, length } = spliced);
-      }
+      const answer = reply(req.method ?? '', req.url ?? '', req.rawHeaders, req);
+      if (!answer) return false;
+      const { route, wire, body, length } = answer;
       const { requestLog } = input;
       const logged = requestLog.logs(wire.status, route.operation.operationId);
       const startedAt = logged ? performance.now() : 0;
@@ -309,6 +341,19 @@ export function createFastPath(input: FastPathInput): FastPath {
       if (logged) requestLog.record(req, res, id, startedAt, route.operation.operationId);
       answered += 1;
       return true;
+    },
+    answerHead(head) {
+      const answer = reply(head.method, head.target, head.rawHeaders, undefined);
+      // A line to log is written by the node:http way in, which has the request and response it reads.
+      if (!answer || input.requestLog.logs(answer.wire.status, answer.route.operation.operationId)) return undefined;
+      const { route, wire, body, length } = answer;
+      answered += 1;
+      return {
+        status: wire.status,
+        // The headers as writeHead above writes them, in its order.
+        headers: `X-Request-Id: ${input.requestLog.idFrom(scan.requestId)}\r\nContent-Type: ${wire.contentTypeHeader}\r\nContent-Length: ${length}\r\nCache-Control: ${route.cacheControl}\r\n`,
+        body: head.method === 'HEAD' ? '' : body,
+      };
     },
   };
 }

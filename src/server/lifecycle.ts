@@ -9,6 +9,8 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/types.ts';
 import type { RenderRefusal } from '../http/refusal.ts';
+import type { FrontAnswer, RequestHead } from '../http/request-head.ts';
+import { createConnectionFront, type ConnectionFront } from './connection-front.ts';
 
 export type LifecycleSettings = Pick<
   ServerConfig,
@@ -59,6 +61,11 @@ export interface ListenOptions {
    * request, a tenth of a probe answer's CPU under a flood).
    */
   readonly answerAtOnce?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * The same answers for a request head read off the socket (connection-front.ts): with it,
+   * connections start in the front and go to Node's parser at the first request it leaves.
+   */
+  readonly answerHead?: (head: RequestHead) => FrontAnswer | undefined;
 }
 
 /** Paths answered on the connections admitted beyond `maxConnections`. */
@@ -104,10 +111,14 @@ function pathOf(req: IncomingMessage): string {
  * How often connections are looked at for idle_timeout: a connection without traffic is cut
  * between idle_timeout and a quarter more. A sweep, not Node's per-socket timer
  * (`server.timeout`), which re-arms a timer on every read and write: two timer-list
- * insertions and clock reads per request under a flood.
+ * insertions and clock reads per request under a flood. Connections the front still reads
+ * are held to Node's own deadlines by the same sweep, checked as often as Node checks them:
+ * the headers timeout before a first request, the keep-alive timeout after an answer.
  */
-function idleSweepMs(settings: LifecycleSettings): number {
-  return Math.max(25, Math.floor(settings.idleTimeoutMs / 4));
+function idleSweepMs(settings: LifecycleSettings, front: boolean): number {
+  const every = [settings.idleTimeoutMs > 0 ? settings.idleTimeoutMs / 4 : Infinity];
+  if (front) every.push(checkingIntervalMs(settings), settings.keepAliveTimeoutMs > 0 ? settings.keepAliveTimeoutMs / 4 : Infinity);
+  return Math.max(25, Math.floor(Math.min(...every)));
 }
 
 /** What a connection had sent and received at the last sweep that saw it change, and when. */
@@ -152,6 +163,7 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   // idle_timeout by a sweep (idleSweepMs); 0 keeps connections without traffic open.
   server.timeout = 0;
   let idleSweep: NodeJS.Timeout | undefined;
+  let front: ConnectionFront | undefined;
   function sweepIdle(): void {
     const now = performance.now();
     for (const [socket, activity] of sockets) {
@@ -159,7 +171,20 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
       if (traffic !== activity.traffic) {
         activity.traffic = traffic;
         activity.since = now;
-      } else if (now - activity.since >= settings.idleTimeoutMs) {
+        continue;
+      }
+      const idleFor = now - activity.since;
+      if (settings.idleTimeoutMs > 0 && idleFor >= settings.idleTimeoutMs) {
+        socket.destroy();
+        continue;
+      }
+      const answered = front?.answeredOn(socket);
+      if (answered === undefined) continue;
+      if (answered === 0 && settings.headersTimeoutMs > 0 && idleFor >= settings.headersTimeoutMs) {
+        // Node answers a connection that sent no request in time with a 408: so does the front.
+        front?.release(socket);
+        refuse(Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+      } else if (answered > 0 && settings.keepAliveTimeoutMs > 0 && idleFor >= settings.keepAliveTimeoutMs) {
         socket.destroy();
       }
     }
@@ -168,6 +193,13 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
   // The hard ceiling: Node drops connections beyond it before they reach us.
   server.maxConnections = settings.maxConnections + settings.probeConnections;
 
+  // Node's own connection listener (its parser) runs after the front's choice: for the
+  // connections beyond the cap, while closing, or once the front leaves a connection to it.
+  const parseWithNode = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  const handOver = (socket: Socket): void => {
+    for (const listener of parseWithNode) listener.call(server, socket);
+  };
   server.on('connection', (socket: Socket) => {
     sockets.set(socket, { traffic: trafficOf(socket), since: performance.now() });
     socket.once('close', () => sockets.delete(socket));
@@ -177,10 +209,12 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
       probeOnly.set(socket, cut);
       socket.once('close', () => clearTimeout(cut));
     }
+    if (front && phase !== 'closing' && !probeOnly.has(socket)) front.adopt(socket);
+    else handOver(socket);
   });
   server.on('drop', () => logger.warn({ open: sockets.size }, 'connection refused: at the connection ceiling'));
   // Node answers these with a bare status line; Vigil answers with a body in the API's shape.
-  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+  function refuse(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
     if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
@@ -194,7 +228,8 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
-  });
+  }
+  server.on('clientError', refuse);
 
   function track(req: IncomingMessage, res: ServerResponse): boolean {
     pending.add(res);
@@ -214,7 +249,10 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
 
   const listen = (handler: RequestListener, options: ListenOptions = {}): Promise<string> => {
     refusal = options.refusal ?? plainRefusal;
-    const { answerAtOnce } = options;
+    const { answerAtOnce, answerHead } = options;
+    if (answerHead) {
+      front = createConnectionFront({ answer: answerHead, answering: () => phase !== 'closing', keepAliveTimeoutMs: settings.keepAliveTimeoutMs, handOver });
+    }
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (answerAtOnce && phase !== 'closing' && !probeOnly.has(req.socket) && answerAtOnce(req, res)) return;
       if (track(req, res)) handler(req, res);
@@ -223,8 +261,8 @@ export function createServerLifecycle(input: { readonly settings: LifecycleSetti
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => {
         server.off('error', reject);
-        if (settings.idleTimeoutMs > 0) {
-          idleSweep = setInterval(sweepIdle, idleSweepMs(settings));
+        if (settings.idleTimeoutMs > 0 || front) {
+          idleSweep = setInterval(sweepIdle, idleSweepMs(settings, front !== undefined));
           idleSweep.unref();
         }
         resolve(urlOf(server));
