@@ -16,6 +16,7 @@
 // what was wrong, and its connection is closed.
 import net from 'node:net';
 import tls from 'node:tls';
+import { isToken } from '../shared/http-token.ts';
 
 /** Bodies up to this size are read (for `body_contains` and `json_path`); the rest is dropped. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -135,15 +136,6 @@ const malformed = (what: string): Error => new Error(`malformed HTTP response: $
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 /** Lengths of the header names the client reads: Connection, Content-Type, Content-Length, Transfer-Encoding. */
 const READ_NAME_LENGTHS: ReadonlySet<number> = new Set([10, 12, 14, 17]);
-/** Characters of an HTTP token (RFC 9110 5.6.2), by char code. */
-const TOKEN_CHARS = new Uint8Array(128);
-for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[char.charCodeAt(0)] = 1;
-
-/** Whether text[from, to) is a token, read without making a string of it. */
-function isToken(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i += 1) if (TOKEN_CHARS[text.charCodeAt(i)] !== 1) return false;
-  return to > from;
-}
 
 function daysLeft(socket: net.Socket): number | null {
   const peer = (socket as tls.TLSSocket).getPeerCertificate?.();

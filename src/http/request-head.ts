@@ -5,6 +5,8 @@
 // or LF, `Connection: close`) is undefined, and Node's parser takes the connection with the
 // bytes untouched, so every such request meets Node's own rules and Vigil's full stack.
 
+import { isToken } from '../shared/http-token.ts';
+
 export interface RequestHead {
   readonly method: 'GET' | 'HEAD';
   /** The request target as sent (origin form: it starts with `/`). */
@@ -27,8 +29,6 @@ export const MAX_FRONT_HEAD_BYTES = 8 * 1024;
 /** More header lines than this go to Node. */
 const MAX_FRONT_HEADERS = 64;
 
-const TOKEN = new Uint8Array(256);
-for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN[char.charCodeAt(0)] = 1;
 /** Field value characters: HTAB, SP, VCHAR and obs-text (RFC 9110 5.5); no other control character. */
 const VALUE = new Uint8Array(256);
 VALUE[0x09] = 1;
@@ -77,8 +77,7 @@ export function parseRequestHead(text: string): RequestHead | undefined {
     if (end === line) return end + 2 === length && hosts === 1 ? { method, target, rawHeaders } : undefined;
     if (rawHeaders.length >= MAX_FRONT_HEADERS * 2) return undefined;
     const colon = text.indexOf(':', line);
-    if (colon === -1 || colon >= end || colon === line) return undefined;
-    for (let i = line; i < colon; i += 1) if (TOKEN[text.charCodeAt(i)] !== 1) return undefined;
+    if (colon === -1 || colon >= end || !isToken(text, line, colon)) return undefined;
     let from = colon + 1;
     let to = end;
     while (from < to && isBlank(text.charCodeAt(from))) from += 1;

@@ -68,15 +68,16 @@ export function createConnectionFront(input: ConnectionFrontInput): ConnectionFr
     return date;
   };
 
+  /** Stops reading the connection; its error listener stays until Node's server has its own. */
   function detach(socket: Socket, state: Held): void {
     held.delete(socket);
     socket.removeListener('data', state.onData);
     socket.removeListener('end', onEnd);
-    socket.removeListener('error', onError);
   }
 
   function handOver(socket: Socket, state: Held, chunk: Buffer): void {
     detach(socket, state);
+    socket.removeListener('error', onError);
     input.handOver(socket);
     // Node's server reads the socket in C++ from now on; what the front has read goes to its
     // parser first, before this callback returns and so before any later byte.
@@ -106,10 +107,8 @@ export function createConnectionFront(input: ConnectionFrontInput): ConnectionFr
     answeredOn: (socket) => held.get(socket)?.answered,
     release(socket) {
       const state = held.get(socket);
-      if (!state) return;
-      detach(socket, state);
-      // Still an error listener: a reset while the refusal is written must not throw.
-      socket.on('error', onError);
+      // The error listener stays: a reset while the refusal is written must not throw.
+      if (state) detach(socket, state);
     },
   };
 }
